@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file mistral/client.h
+ * The client: where requests go, how they authenticate, how long they may
+ * take. Create one per application (or per API key) and reuse it: it keeps
+ * connections alive between calls.
+ *
+ * Threads: configure a client (the setters) before sharing it. After that,
+ * any number of threads may make calls on the same client at once; each call
+ * borrows a connection of its own from the client's pool. Setters must not
+ * run while calls are in flight. mistral_client_free() must not run while
+ * calls are in flight.
+ */
+#ifndef MISTRAL_CLIENT_H
+#define MISTRAL_CLIENT_H
+
+#include <stddef.h>
+
+#include "mistral/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mistral_client mistral_client;
+
+/** The default server, used when neither the setter nor MISTRAL_SERVER_URL
+ *  says otherwise. */
+#define MISTRAL_DEFAULT_SERVER_URL "https://api.mistral.ai"
+
+/** Default connect timeout: 10 s. */
+#define MISTRAL_DEFAULT_CONNECT_TIMEOUT_MS 10000L
+/** Default time limit of one non-streaming request: 10 min (long answers
+ *  from large models take minutes). */
+#define MISTRAL_DEFAULT_TIMEOUT_MS 600000L
+/** Default response size limit: 256 MiB. */
+#define MISTRAL_DEFAULT_MAX_RESPONSE_BYTES ((size_t)256 * 1024 * 1024)
+
+/**
+ * Creates a client with the default settings, reading two environment
+ * variables once, here: MISTRAL_API_KEY (the key; if unset, calls fail with
+ * MISTRAL_E_NO_API_KEY until mistral_client_set_api_key() gives one) and
+ * MISTRAL_SERVER_URL (overrides MISTRAL_DEFAULT_SERVER_URL).
+ *
+ * Also initialises libcurl globally on first use (thread-safe with
+ * libcurl >= 7.84; with older libcurl, create the first client before
+ * starting threads).
+ *
+ * @param out receives the client; free it with mistral_client_free().
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (out is NULL, or an environment
+ *         variable holds an invalid value), MISTRAL_E_NOMEM, MISTRAL_E_INTERNAL
+ *         (libcurl failed to initialise).
+ */
+MISTRAL_API int mistral_client_new(mistral_client **out);
+
+/**
+ * Like mistral_client_new(), with every allocation the client makes (its own
+ * state, transport buffers, responses) going through alloc. The allocator is
+ * copied; its functions must stay valid until the client and every response
+ * it returned are freed. libcurl and jansson keep their own allocators.
+ *
+ * @return as mistral_client_new(); MISTRAL_E_INVALID_ARG if alloc lacks a
+ *         function.
+ */
+MISTRAL_API int mistral_client_new_with_allocator(mistral_client **out,
+                                                  const mistral_allocator *alloc);
+
+/** Closes the client's connections, wipes the API key from memory and frees
+ *  the client. NULL is a no-op. */
+MISTRAL_API void mistral_client_free(mistral_client *client);
+
+/**
+ * Sets the API key, sent as "Authorization: Bearer <key>". NULL removes it
+ * (calls then fail with MISTRAL_E_NO_API_KEY). The key is copied, never
+ * logged, and wiped from memory when replaced or when the client is freed.
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (NULL client, empty key, or a
+ *         key with control characters or invalid UTF-8), MISTRAL_E_NOMEM.
+ */
+MISTRAL_API int mistral_client_set_api_key(mistral_client *client, const char *api_key);
+
+/**
+ * Sets the server's base URL, e.g. "https://api.mistral.ai" or
+ * "http://127.0.0.1:8080". A trailing slash is ignored. NULL restores the
+ * default. Only http and https URLs are accepted.
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG, MISTRAL_E_NOMEM.
+ */
+MISTRAL_API int mistral_client_set_server_url(mistral_client *client, const char *url);
+
+/** The server URL in use (without trailing slash). Borrowed from the client. */
+MISTRAL_API const char *mistral_client_server_url(const mistral_client *client);
+
+/**
+ * Time allowed to establish a connection (TCP and TLS), in milliseconds;
+ * 0 restores the default (MISTRAL_DEFAULT_CONNECT_TIMEOUT_MS).
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (negative value or NULL client).
+ */
+MISTRAL_API int mistral_client_set_connect_timeout_ms(mistral_client *client, long ms);
+
+/**
+ * Time allowed for one whole non-streaming request, from connecting to the
+ * last byte of the response, in milliseconds; 0 means no limit. Default
+ * MISTRAL_DEFAULT_TIMEOUT_MS.
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG.
+ */
+MISTRAL_API int mistral_client_set_timeout_ms(mistral_client *client, long ms);
+
+/**
+ * Largest response body the client accepts, in bytes; a larger one fails
+ * with MISTRAL_E_TOO_LARGE as soon as it passes the limit instead of growing
+ * memory without bound. 0 restores the default
+ * (MISTRAL_DEFAULT_MAX_RESPONSE_BYTES).
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG.
+ */
+MISTRAL_API int mistral_client_set_max_response_bytes(mistral_client *client, size_t max);
+
+/**
+ * Appends an application name to the User-Agent, which is
+ * "mistral-client-c/<version>" alone by default and
+ * "mistral-client-c/<version> <suffix>" with one, e.g. "my-app/1.2".
+ * NULL removes the suffix.
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (control characters or invalid
+ *         UTF-8), MISTRAL_E_NOMEM.
+ */
+MISTRAL_API int mistral_client_set_user_agent_suffix(mistral_client *client,
+                                                     const char *suffix);
+
+/**
+ * Adds a header sent with every request, e.g. ("X-Team", "search").
+ * Adding a name again replaces its value. The headers the library owns
+ * (Authorization, Content-Type, Accept, User-Agent, Content-Length, Host)
+ * cannot be set here.
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (bad name, a reserved name, CR,
+ *         LF or NUL in the value, invalid UTF-8), MISTRAL_E_NOMEM.
+ */
+MISTRAL_API int mistral_client_add_header(mistral_client *client, const char *name,
+                                          const char *value);
+
+/**
+ * Sends requests through a proxy, e.g. "http://proxy.local:3128". NULL
+ * means libcurl's default behaviour (which honours the usual proxy
+ * environment variables).
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG, MISTRAL_E_NOMEM.
+ */
+MISTRAL_API int mistral_client_set_proxy(mistral_client *client, const char *proxy_url);
+
+/**
+ * Verifies the server against the CA certificates in this PEM file instead
+ * of the system's. Verification of the peer and host name is always on.
+ * NULL restores the system store.
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG, MISTRAL_E_NOMEM.
+ */
+MISTRAL_API int mistral_client_set_ca_file(mistral_client *client, const char *path);
+
+/** Like mistral_client_set_ca_file(), for a directory of hashed CA files. */
+MISTRAL_API int mistral_client_set_ca_path(mistral_client *client, const char *dir);
+
+/**
+ * Receives the library's diagnostics (one line each; never the API key).
+ * NULL turns logging off (the default). min_level filters: messages above
+ * it are not even formatted.
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG.
+ */
+MISTRAL_API int mistral_client_set_log_callback(mistral_client *client, mistral_log_fn fn,
+                                                mistral_log_level min_level, void *user_data);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MISTRAL_CLIENT_H */

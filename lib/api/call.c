@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "api/call.h"
+
+#include "core/error.h"
+
+int m_api_call(mistral_client *client, const char *method, const char *path, const char *body,
+               size_t body_len, m_http_response *resp, mistral_error *err) {
+  m_http_response_init(resp, &client->alloc);
+  m_http_request req = {.method = method, .path = path, .body = body, .body_len = body_len};
+  int rc = m_http_perform(client, &req, resp, err);
+  if (rc == MISTRAL_OK) rc = m_http_status_error(resp, err);
+  if (rc != MISTRAL_OK) {
+    m_err_redact(err, client->api_key);
+    m_log(client, MISTRAL_LOG_INFO, "%s %s failed: %s", method, path, mistral_error_message(err));
+  }
+  return rc;
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The one path every typed blocking call takes to the server: perform the
+ * exchange, then turn an HTTP error status into the matching error. */
+#ifndef MISTRAL_API_CALL_H
+#define MISTRAL_API_CALL_H
+
+#include "http/transport.h"
+
+/* Initialises *resp (always: the caller frees it with
+ * m_http_response_free()), performs method path with body (may be NULL), and
+ * returns MISTRAL_OK only for a 2xx response. */
+int m_api_call(mistral_client *client, const char *method, const char *path, const char *body,
+               size_t body_len, m_http_response *resp, mistral_error *err);
+
+#endif

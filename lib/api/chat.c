@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* POST /v1/chat/completions, non-streaming. */
+#include <stdlib.h>
+
+#include "api/call.h"
+#include "api/chat_decode.h"
+#include "api/chat_internal.h"
+#include "core/error.h"
+
+int mistral_chat_complete(mistral_chat_response **out, mistral_client *client,
+                          const mistral_chat_request *req, mistral_error *err) {
+  mistral_error_clear(err);
+  if (!out) return m_err_set(err, MISTRAL_E_INVALID_ARG, "out is NULL");
+  *out = NULL;
+  if (!client) return m_err_set(err, MISTRAL_E_INVALID_ARG, "client is NULL");
+  if (!req) return m_err_set(err, MISTRAL_E_INVALID_ARG, "request is NULL");
+
+  char *body = NULL;
+  size_t body_len = 0;
+  int rc = m_chat_request_body(&body, &body_len, req, NULL, NULL, 0, err);
+  if (rc != MISTRAL_OK) return rc;
+
+  m_http_response resp;
+  rc = m_api_call(client, "POST", "/v1/chat/completions", body, body_len, &resp, err);
+  free(body);
+  if (rc == MISTRAL_OK)
+    rc = m_chat_response_decode(out, &client->alloc, resp.body.data, resp.body.len, &resp, err);
+  m_http_response_free(&resp);
+  return rc;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Decoding chat responses (and, later, stream chunks) from jansson values
+ * into the public structs, every string and array in one arena. */
+#ifndef MISTRAL_API_CHAT_DECODE_H
+#define MISTRAL_API_CHAT_DECODE_H
+
+#include <jansson.h>
+
+#include "core/alloc.h"
+#include "http/transport.h"
+#include "mistral/chat.h"
+
+/* A response and the arena that holds it: mistral_chat_response_free()
+ * finds the arena from the public pointer. */
+typedef struct m_chat_response_box {
+  mistral_chat_response pub;
+  m_arena arena;
+} m_chat_response_box;
+
+mistral_finish_reason m_finish_reason_from_string(const char *s);
+
+/* Decodes one content chunk. Returns NULL when out of memory. */
+mistral_content_chunk *m_decode_chunk(m_arena *ar, json_t *chunk);
+
+/* Decodes a message object (AssistantMessage / DeltaMessage shape) into *out.
+ * MISTRAL_OK or MISTRAL_E_NOMEM. */
+int m_decode_assistant_message(m_arena *ar, json_t *msg, mistral_assistant_message *out);
+
+/* Decodes a usage object (NULL gives zeros and "{}"). */
+int m_decode_usage(m_arena *ar, json_t *usage, mistral_usage *out);
+
+/* Decodes a whole ChatCompletionResponse body. http (may be NULL) supplies
+ * the headers surfaced in the response. On failure *out is NULL and err
+ * says why (MISTRAL_E_BAD_RESPONSE, MISTRAL_E_NOMEM). */
+int m_chat_response_decode(mistral_chat_response **out, const mistral_allocator *alloc,
+                           const char *body, size_t len, const m_http_response *http,
+                           mistral_error *err);
+
+#endif

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* UTF-8 validation (RFC 3629: no overlongs, no surrogates, max U+10FFFF). */
+#ifndef MISTRAL_CORE_UTF8_H
+#define MISTRAL_CORE_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* True when s[0..n) is valid UTF-8. On failure, *bad_at (if not NULL)
+ * receives the offset of the first invalid byte. */
+bool m_utf8_valid(const char *s, size_t n, size_t *bad_at);
+
+/* The length of the longest prefix of s[0..n) that does not end inside a
+ * multi-byte sequence (the streaming code uses it to never split a code
+ * point between two deliveries). */
+size_t m_utf8_complete_prefix(const char *s, size_t n);
+
+#endif

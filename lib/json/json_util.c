@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "json/json_util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/utf8.h"
+#include "mistral/common.h"
+
+json_t *m_json_str(const char *text, const char *field, int *code, char *msg) {
+  if (!text) {
+    *code = MISTRAL_E_INVALID_ARG;
+    snprintf(msg, M_MSG_MAX, "%s: must not be NULL", field);
+    return NULL;
+  }
+  size_t n = strlen(text), bad;
+  if (!m_utf8_valid(text, n, &bad)) {
+    *code = MISTRAL_E_INVALID_ARG;
+    snprintf(msg, M_MSG_MAX, "%s: invalid UTF-8 at byte %zu", field, bad);
+    return NULL;
+  }
+  json_t *s = json_stringn_nocheck(text, n);
+  if (!s) {
+    *code = MISTRAL_E_NOMEM;
+    snprintf(msg, M_MSG_MAX, "%s: out of memory", field);
+  }
+  return s;
+}
+
+static const char *type_name(int t) {
+  return t == JSON_OBJECT ? "an object" : t == JSON_ARRAY ? "an array" : "a value";
+}
+
+json_t *m_json_parse_text(const char *text, int want_type, const char *field, int *code,
+                          char *msg) {
+  if (!text) {
+    *code = MISTRAL_E_INVALID_ARG;
+    snprintf(msg, M_MSG_MAX, "%s: must not be NULL", field);
+    return NULL;
+  }
+  json_error_t je;
+  json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+  if (!v) {
+    *code = json_error_code(&je) == json_error_out_of_memory ? MISTRAL_E_NOMEM
+                                                              : MISTRAL_E_INVALID_ARG;
+    snprintf(msg, M_MSG_MAX, "%s: invalid JSON at line %d, column %d: %s", field, je.line,
+             je.column, je.text);
+    return NULL;
+  }
+  if (want_type >= 0 && (int)json_typeof(v) != want_type) {
+    *code = MISTRAL_E_INVALID_ARG;
+    snprintf(msg, M_MSG_MAX, "%s: must be JSON text of %s", field, type_name(want_type));
+    json_decref(v);
+    return NULL;
+  }
+  return v;
+}
+
+char *m_json_arena_str(m_arena *ar, const json_t *v) {
+  if (!json_is_string(v)) return NULL;
+  return m_arena_strndup(ar, json_string_value(v), json_string_length(v));
+}
+
+char *m_json_arena_dump(m_arena *ar, const json_t *v, int *oom) {
+  if (!v) return NULL;
+  size_t n = json_dumpb(v, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+  char *d = n ? m_arena_alloc(ar, n + 1) : NULL;
+  if (!d || json_dumpb(v, d, n, JSON_COMPACT | JSON_ENCODE_ANY) != n) {
+    *oom = 1;
+    return NULL;
+  }
+  d[n] = '\0';
+  return d;
+}
+
+int64_t m_json_int(const json_t *obj, const char *key) {
+  json_t *v = json_object_get(obj, key);
+  return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}

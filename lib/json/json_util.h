@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* jansson helpers shared by the API areas: turning caller text into JSON
+ * values with errors that name the field, and copying decoded values into a
+ * response arena. */
+#ifndef MISTRAL_JSON_UTIL_H
+#define MISTRAL_JSON_UTIL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/alloc.h"
+
+/* Room for one argument-error message. */
+#define M_MSG_MAX 256
+
+/* A JSON string from caller text: NULL text, invalid UTF-8 or no memory give
+ * NULL and a message naming field in msg (M_MSG_MAX bytes), *code set to
+ * MISTRAL_E_INVALID_ARG or MISTRAL_E_NOMEM. */
+json_t *m_json_str(const char *text, const char *field, int *code, char *msg);
+
+/* Parses caller JSON text. want_type is JSON_OBJECT, JSON_ARRAY, or -1 for
+ * any value. Errors as m_json_str, the message giving jansson's position. */
+json_t *m_json_parse_text(const char *text, int want_type, const char *field, int *code,
+                          char *msg);
+
+/* Arena copies of a JSON string value (NULL when v is not a string). */
+char *m_json_arena_str(m_arena *ar, const json_t *v);
+/* v as compact JSON text in the arena (NULL when v is NULL or no memory;
+ * *oom set in that case only when v was not NULL). */
+char *m_json_arena_dump(m_arena *ar, const json_t *v, int *oom);
+/* An integer member, 0 when absent or not an integer. */
+int64_t m_json_int(const json_t *obj, const char *key);
+
+#endif
