@@ -65,7 +65,10 @@ typedef enum mistral_status {
    *  (mistral_client_set_max_response_bytes()). */
   MISTRAL_E_TOO_LARGE = -19,
   /** A bug in libmistral or an unexpected libcurl/jansson failure. */
-  MISTRAL_E_INTERNAL = -20
+  MISTRAL_E_INTERNAL = -20,
+  /** A malformed or oversized event stream (SSE), or an error event inside
+   *  a stream that had started well. */
+  MISTRAL_E_STREAM = -21
 } mistral_status;
 
 /**

@@ -229,6 +229,7 @@ const char *mistral_strerror(int status) {
   case MISTRAL_E_CANCELLED: return "cancelled";
   case MISTRAL_E_TOO_LARGE: return "response too large";
   case MISTRAL_E_INTERNAL: return "internal error";
+  case MISTRAL_E_STREAM: return "malformed event stream";
   }
   return "unknown error";
 }
