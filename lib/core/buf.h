@@ -24,7 +24,11 @@ int m_buf_printf(m_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-int m_buf_vprintf(m_buf *b, const char *fmt, va_list ap);
+int m_buf_vprintf(m_buf *b, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
 /* The contents ("" when empty; never NULL). */
 const char *m_buf_str(const m_buf *b);
 void m_buf_reset(m_buf *b); /* empties, keeps memory */

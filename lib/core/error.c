@@ -39,6 +39,9 @@ void mistral_error_free(mistral_error *err) {
   free(err);
 }
 
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 0)))
+#endif
 static void set_message_v(mistral_error *err, const char *fmt, va_list ap) {
   free(err->message);
   err->message = NULL;

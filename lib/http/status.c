@@ -89,7 +89,7 @@ static void compose_message(mistral_error *err, int code, int http, json_t *root
   } else if (api) {
     m_buf_append_str(&msg, api);
   } else if (!root) {
-    m_buf_append_str(&msg, "the body is not JSON");
+    m_buf_append_str(&msg, mistral_error_body(err) ? "the body is not JSON" : "empty body");
   } else {
     m_buf_append_str(&msg, "no error message in the body");
   }

@@ -32,8 +32,9 @@ flags=$(pkg-config --cflags --libs mistral)
 "$cc" -std=c11 -Wall -Wextra -Werror -o "$tmp/app" "$tmp/app.c" $flags
 libdir=$(dirname "$(find "$tmp/root" -name 'libmistral.so.*' | head -n1)")
 LD_LIBRARY_PATH="$libdir" "$tmp/app"
-# The static library links with the private requirements pkg-config lists.
-sflags=$(pkg-config --static --cflags --libs mistral)
+# The static library links with its private requirements as shared
+# libraries (a fully static libcurl needs every one of its own -dev packages).
+sflags="$(pkg-config --cflags mistral) $(pkg-config --libs libcurl jansson libcrypto) -lpthread -lm"
 # shellcheck disable=SC2086
 "$cc" -std=c11 -Wall -Wextra -Werror -o "$tmp/app-static" "$tmp/app.c" "$libdir/libmistral.a" $sflags
 "$tmp/app-static"
