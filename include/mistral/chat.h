@@ -32,6 +32,7 @@
 #include "mistral/client.h"
 #include "mistral/common.h"
 #include "mistral/error.h"
+#include "mistral/options.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -152,6 +153,13 @@ MISTRAL_API int mistral_chat_request_set_null(mistral_chat_request *req, const c
  * "model" and "messages" cannot be unset.
  */
 MISTRAL_API int mistral_chat_request_unset(mistral_chat_request *req, const char *field);
+
+/**
+ * Per-call settings (timeouts) for calls sending this request, overriding
+ * the client's; copied. NULL clears them. Not part of the request body.
+ */
+MISTRAL_API int mistral_chat_request_set_call_options(mistral_chat_request *req,
+                                                      const mistral_call_options *opts);
 
 /* --- JSON mode ---------------------------------------------------------- */
 

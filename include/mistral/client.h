@@ -33,6 +33,9 @@ typedef struct mistral_client mistral_client;
 /** Default time limit of one non-streaming request: 10 min (long answers
  *  from large models take minutes). */
 #define MISTRAL_DEFAULT_TIMEOUT_MS 600000L
+/** Default idle timeout of a stream (longest wait for the next byte):
+ *  2 min. Streams have no total time limit. */
+#define MISTRAL_DEFAULT_STREAM_IDLE_TIMEOUT_MS 120000L
 /** Default response size limit: 256 MiB. */
 #define MISTRAL_DEFAULT_MAX_RESPONSE_BYTES ((size_t)256 * 1024 * 1024)
 
@@ -103,6 +106,15 @@ MISTRAL_API int mistral_client_set_connect_timeout_ms(mistral_client *client, lo
  * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG.
  */
 MISTRAL_API int mistral_client_set_timeout_ms(mistral_client *client, long ms);
+
+/**
+ * Idle timeout of streams: a stream fails with MISTRAL_E_TIMEOUT when no
+ * byte arrives for this long, in ms; 0 means no limit. Streams have no total
+ * time limit, so a long generation is never cut while it is flowing.
+ * Default MISTRAL_DEFAULT_STREAM_IDLE_TIMEOUT_MS.
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG.
+ */
+MISTRAL_API int mistral_client_set_stream_idle_timeout_ms(mistral_client *client, long ms);
 
 /**
  * Largest response body the client accepts, in bytes; a larger one fails

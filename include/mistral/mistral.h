@@ -58,7 +58,10 @@
 #include "mistral/common.h"
 #include "mistral/error.h"
 #include "mistral/client.h"
+#include "mistral/options.h"
 #include "mistral/chat.h"
+#include "mistral/stream.h"
+#include "mistral/sse.h"
 #include "mistral/raw.h"
 
 #endif /* MISTRAL_MISTRAL_H */

@@ -4,9 +4,11 @@
 #include "core/error.h"
 
 int m_api_call(mistral_client *client, const char *method, const char *path, const char *body,
-               size_t body_len, m_http_response *resp, mistral_error *err) {
+               size_t body_len, const struct mistral_call_options *options,
+               m_http_response *resp, mistral_error *err) {
   m_http_response_init(resp, &client->alloc);
-  m_http_request req = {.method = method, .path = path, .body = body, .body_len = body_len};
+  m_http_request req = {.method = method, .path = path, .body = body, .body_len = body_len,
+                        .options = options};
   int rc = m_http_perform(client, &req, resp, err);
   if (rc == MISTRAL_OK) rc = m_http_status_error(resp, err);
   if (rc != MISTRAL_OK) {

@@ -10,6 +10,7 @@
  * m_http_response_free()), performs method path with body (may be NULL), and
  * returns MISTRAL_OK only for a 2xx response. */
 int m_api_call(mistral_client *client, const char *method, const char *path, const char *body,
-               size_t body_len, m_http_response *resp, mistral_error *err);
+               size_t body_len, const struct mistral_call_options *options,
+               m_http_response *resp, mistral_error *err);
 
 #endif

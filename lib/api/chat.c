@@ -22,7 +22,8 @@ int mistral_chat_complete(mistral_chat_response **out, mistral_client *client,
   if (rc != MISTRAL_OK) return rc;
 
   m_http_response resp;
-  rc = m_api_call(client, "POST", "/v1/chat/completions", body, body_len, &resp, err);
+  rc = m_api_call(client, "POST", "/v1/chat/completions", body, body_len, &req->options,
+                  &resp, err);
   free(body);
   if (rc == MISTRAL_OK) {
     rc = m_chat_response_decode(out, &client->alloc, resp.body.data, resp.body.len, &resp, err);

@@ -102,7 +102,8 @@ mistral_content_chunk *m_decode_chunk(m_arena *ar, json_t *chunk) {
   return oom || !c->json ? NULL : c;
 }
 
-static mistral_tool_call *decode_tool_call(m_arena *ar, json_t *tc, int64_t position) {
+static mistral_tool_call *decode_tool_call(m_arena *ar, json_t *tc, int64_t position,
+                                           m_decode_mode mode) {
   mistral_tool_call *t = m_arena_calloc(ar, 1, sizeof *t);
   if (!t) return NULL;
   json_t *fn = json_object_get(tc, "function");
@@ -110,7 +111,7 @@ static mistral_tool_call *decode_tool_call(m_arena *ar, json_t *tc, int64_t posi
   int oom = 0;
   t->id = m_json_arena_str(ar, json_object_get(tc, "id"));
   t->type = m_json_arena_str(ar, json_object_get(tc, "type"));
-  if (!t->type) t->type = "function";
+  if (!t->type && mode == M_DECODE_MESSAGE) t->type = "function";
   json_t *index = json_object_get(tc, "index");
   t->index = json_is_integer(index) ? (int64_t)json_integer_value(index) : position;
   t->name = m_json_arena_str(ar, json_object_get(fn, "name"));
@@ -118,14 +119,15 @@ static mistral_tool_call *decode_tool_call(m_arena *ar, json_t *tc, int64_t posi
    * string as is, an object (some models, the spec allows it) as JSON. */
   if (json_is_string(args)) t->arguments = m_json_arena_str(ar, args);
   else if (args && !json_is_null(args)) t->arguments = m_json_arena_dump(ar, args, &oom);
-  else t->arguments = "{}";
+  else t->arguments = mode == M_DECODE_MESSAGE ? "{}" : "";
   return oom || !t->arguments ? NULL : t;
 }
 
-int m_decode_assistant_message(m_arena *ar, json_t *msg, mistral_assistant_message *out) {
+int m_decode_message(m_arena *ar, json_t *msg, mistral_assistant_message *out,
+                     m_decode_mode mode) {
   memset(out, 0, sizeof *out);
   out->role = m_json_arena_str(ar, json_object_get(msg, "role"));
-  if (!out->role) out->role = "assistant";
+  if (!out->role && mode == M_DECODE_MESSAGE) out->role = "assistant";
   out->prefix = json_is_true(json_object_get(msg, "prefix"));
 
   json_t *content = json_object_get(msg, "content");
@@ -162,7 +164,7 @@ int m_decode_assistant_message(m_arena *ar, json_t *msg, mistral_assistant_messa
     mistral_tool_call **tcs = m_arena_calloc(ar, n, sizeof *tcs);
     if (!tcs) return MISTRAL_E_NOMEM;
     for (size_t i = 0; i < n; i++)
-      if (!(tcs[i] = decode_tool_call(ar, json_array_get(calls, i), (int64_t)i)))
+      if (!(tcs[i] = decode_tool_call(ar, json_array_get(calls, i), (int64_t)i, mode)))
         return MISTRAL_E_NOMEM;
     out->tool_calls = (const mistral_tool_call *const *)tcs;
     out->tool_call_count = n;
@@ -219,7 +221,7 @@ static int decode_root(m_chat_response_box *box, json_t *root, mistral_error *er
     choice->finish_reason = m_finish_reason_from_string(json_string_value(fr));
     json_t *m = json_object_get(c, "message");
     if (m && !json_is_object(m)) return bad(err, "a choice's message is not an object");
-    if (m_decode_assistant_message(ar, m, msg)) goto oom;
+    if (m_decode_message(ar, m, msg, M_DECODE_MESSAGE)) goto oom;
     choice->message = msg;
     cs[i] = choice;
   }

@@ -22,9 +22,15 @@ mistral_finish_reason m_finish_reason_from_string(const char *s);
 /* Decodes one content chunk. Returns NULL when out of memory. */
 mistral_content_chunk *m_decode_chunk(m_arena *ar, json_t *chunk);
 
-/* Decodes a message object (AssistantMessage / DeltaMessage shape) into *out.
- * MISTRAL_OK or MISTRAL_E_NOMEM. */
-int m_decode_assistant_message(m_arena *ar, json_t *msg, mistral_assistant_message *out);
+/* How to read a message: a whole one from a response, or a stream delta,
+ * where absent parts stay absent (no default role, type or arguments: a
+ * tool-call fragment may carry none). */
+typedef enum m_decode_mode { M_DECODE_MESSAGE, M_DECODE_DELTA } m_decode_mode;
+
+/* Decodes a message object (AssistantMessage / DeltaMessage shape; msg may
+ * be NULL) into *out. MISTRAL_OK or MISTRAL_E_NOMEM. */
+int m_decode_message(m_arena *ar, json_t *msg, mistral_assistant_message *out,
+                     m_decode_mode mode);
 
 /* Decodes a usage object (NULL gives zeros and "{}"). */
 int m_decode_usage(m_arena *ar, json_t *usage, mistral_usage *out);

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "core/options.h"
 #include "json/json_util.h"
 #include "mistral/chat.h"
 
@@ -22,6 +23,7 @@ struct mistral_chat_request {
   json_t *model;  /* string, or NULL when unset */
   mistral_message **messages;
   size_t message_count, message_cap;
+  struct mistral_call_options options; /* per-call overrides */
   /* The first error a setter hit; the call that sends the request fails
    * with it. */
   int error_code;

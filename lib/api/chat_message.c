@@ -126,32 +126,36 @@ oom:
   return fail_msg(m, MISTRAL_E_NOMEM, "out of memory");
 }
 
-/* A new string for a chunk field, recording the error on the request. */
-static json_t *chunk_str(mistral_message *m, const char *text, const char *field) {
+/* A new string for a chunk field; on failure records the error on the
+ * request and sets *rc to this failure's code (not to an earlier error the
+ * request may already hold). */
+static json_t *chunk_str(mistral_message *m, const char *text, const char *field, int *rc) {
   int code = MISTRAL_OK;
   char msg[M_MSG_MAX];
   json_t *s = m_json_str(text, field, &code, msg);
-  if (!s) fail_msg(m, code, msg);
+  if (!s) *rc = fail_msg(m, code, msg);
   return s;
 }
 
 int mistral_message_add_text(mistral_message *m, const char *text) {
   if (!m) return MISTRAL_E_INVALID_ARG;
-  json_t *s = chunk_str(m, text, "messages.content.text");
-  if (!s) return m->req->error_code;
+  int rc = MISTRAL_OK;
+  json_t *s = chunk_str(m, text, "messages.content.text", &rc);
+  if (!s) return rc;
   return append_chunk(m, json_pack("{s:s,s:o}", "type", "text", "text", s));
 }
 
 int mistral_message_add_image_url(mistral_message *m, const char *url, const char *detail) {
   if (!m) return MISTRAL_E_INVALID_ARG;
-  json_t *u = chunk_str(m, url, "messages.content.image_url");
-  if (!u) return m->req->error_code;
+  int rc = MISTRAL_OK;
+  json_t *u = chunk_str(m, url, "messages.content.image_url", &rc);
+  if (!u) return rc;
   json_t *image = u;
   if (detail) {
-    json_t *d = chunk_str(m, detail, "messages.content.image_url.detail");
+    json_t *d = chunk_str(m, detail, "messages.content.image_url.detail", &rc);
     if (!d) {
       json_decref(u);
-      return m->req->error_code;
+      return rc;
     }
     image = json_pack("{s:o,s:o}", "url", u, "detail", d);
   }
@@ -172,14 +176,15 @@ int mistral_message_add_image_file(mistral_message *m, const char *path, const c
 
 int mistral_message_add_document_url(mistral_message *m, const char *url, const char *name) {
   if (!m) return MISTRAL_E_INVALID_ARG;
-  json_t *u = chunk_str(m, url, "messages.content.document_url");
-  if (!u) return m->req->error_code;
+  int rc = MISTRAL_OK;
+  json_t *u = chunk_str(m, url, "messages.content.document_url", &rc);
+  if (!u) return rc;
   json_t *chunk = json_pack("{s:s,s:o}", "type", "document_url", "document_url", u);
   if (chunk && name) {
-    json_t *n = chunk_str(m, name, "messages.content.document_name");
+    json_t *n = chunk_str(m, name, "messages.content.document_name", &rc);
     if (!n) {
       json_decref(chunk);
-      return m->req->error_code;
+      return rc;
     }
     json_object_set_new(chunk, "document_name", n);
   }
@@ -188,8 +193,9 @@ int mistral_message_add_document_url(mistral_message *m, const char *url, const 
 
 int mistral_message_add_file(mistral_message *m, const char *file_id) {
   if (!m) return MISTRAL_E_INVALID_ARG;
-  json_t *id = chunk_str(m, file_id, "messages.content.file_id");
-  if (!id) return m->req->error_code;
+  int rc = MISTRAL_OK;
+  json_t *id = chunk_str(m, file_id, "messages.content.file_id", &rc);
+  if (!id) return rc;
   return append_chunk(m, json_pack("{s:s,s:o}", "type", "file", "file_id", id));
 }
 
@@ -209,15 +215,16 @@ int mistral_message_add_reference(mistral_message *m, const int64_t *ids, size_t
 
 int mistral_message_add_thinking(mistral_message *m, const char *text, const char *signature) {
   if (!m) return MISTRAL_E_INVALID_ARG;
-  json_t *t = chunk_str(m, text, "messages.content.thinking");
-  if (!t) return m->req->error_code;
+  int rc = MISTRAL_OK;
+  json_t *t = chunk_str(m, text, "messages.content.thinking", &rc);
+  if (!t) return rc;
   json_t *chunk = json_pack("{s:s,s:[{s:s,s:o}]}", "type", "thinking", "thinking", "type",
                             "text", "text", t);
   if (chunk && signature) {
-    json_t *s = chunk_str(m, signature, "messages.content.signature");
+    json_t *s = chunk_str(m, signature, "messages.content.signature", &rc);
     if (!s) {
       json_decref(chunk);
-      return m->req->error_code;
+      return rc;
     }
     json_object_set_new(chunk, "signature", s);
   }
@@ -226,8 +233,9 @@ int mistral_message_add_thinking(mistral_message *m, const char *text, const cha
 
 int mistral_message_add_input_audio(mistral_message *m, const char *data) {
   if (!m) return MISTRAL_E_INVALID_ARG;
-  json_t *d = chunk_str(m, data, "messages.content.input_audio");
-  if (!d) return m->req->error_code;
+  int rc = MISTRAL_OK;
+  json_t *d = chunk_str(m, data, "messages.content.input_audio", &rc);
+  if (!d) return rc;
   return append_chunk(m, json_pack("{s:s,s:o}", "type", "input_audio", "input_audio", d));
 }
 
@@ -269,12 +277,12 @@ int mistral_message_add_tool_call(mistral_message *m, const char *id, const char
     if (!parsed) return fail_msg(m, code, msg);
     json_decref(parsed);
   }
-  json_t *n = chunk_str(m, name, "messages.tool_calls.function.name");
-  if (!n) return m->req->error_code;
-  json_t *i = id ? chunk_str(m, id, "messages.tool_calls.id") : NULL;
+  json_t *n = chunk_str(m, name, "messages.tool_calls.function.name", &rc);
+  if (!n) return rc;
+  json_t *i = id ? chunk_str(m, id, "messages.tool_calls.id", &rc) : NULL;
   if (id && !i) {
     json_decref(n);
-    return m->req->error_code;
+    return rc;
   }
   json_t *call = json_object();
   json_t *fn = json_pack("{s:o,s:s}", "name", n, "arguments", arguments_json ? arguments_json : "{}");

@@ -9,11 +9,25 @@
 
 #include "api/chat_internal.h"
 #include "core/error.h"
+#include "core/utf8.h"
+
+/* Error messages are UTF-8 text, but some quote caller input (a field name
+ * given to set_null or unset, an image path) that may not be, and a long
+ * one may be cut inside a character: every byte that does not belong to a
+ * valid sequence becomes '?'. */
+static void utf8_scrub(char *s) {
+  size_t n = strlen(s), at = 0, bad;
+  while (at < n && !m_utf8_valid(s + at, n - at, &bad)) {
+    s[at + bad] = '?';
+    at += bad + 1;
+  }
+}
 
 int m_chat_fail(mistral_chat_request *req, int code, const char *msg) {
   if (req && req->error_code == MISTRAL_OK) {
     req->error_code = code;
     snprintf(req->error_msg, sizeof req->error_msg, "%s", msg);
+    utf8_scrub(req->error_msg);
   }
   return code;
 }
@@ -97,6 +111,7 @@ int mistral_chat_request_new(mistral_chat_request **out, const char *model) {
   *out = NULL;
   mistral_chat_request *req = calloc(1, sizeof *req);
   if (!req) return MISTRAL_E_NOMEM;
+  req->options = M_CALL_OPTIONS_UNSET;
   if (!(req->fields = json_object())) {
     free(req);
     return MISTRAL_E_NOMEM;
@@ -232,6 +247,13 @@ int mistral_chat_request_set_safe_prompt(mistral_chat_request *req, bool enabled
   return put_new(req, "safe_prompt", json_boolean(enabled));
 }
 
+int mistral_chat_request_set_call_options(mistral_chat_request *req,
+                                          const mistral_call_options *opts) {
+  if (!req) return MISTRAL_E_INVALID_ARG;
+  req->options = opts ? *opts : M_CALL_OPTIONS_UNSET;
+  return MISTRAL_OK;
+}
+
 /* ---- null and unset ---- */
 
 /* Fields the spec types as anyOf [..., null]. */
@@ -261,7 +283,8 @@ int mistral_chat_request_set_null(mistral_chat_request *req, const char *field) 
 }
 
 int mistral_chat_request_unset(mistral_chat_request *req, const char *field) {
-  if (!req || !field) return MISTRAL_E_INVALID_ARG;
+  if (!req) return MISTRAL_E_INVALID_ARG;
+  if (!field) return m_chat_fail(req, MISTRAL_E_INVALID_ARG, "unset: field name is NULL");
   if (!IN_LIST(field, nullable_fields) && !IN_LIST(field, other_optional_fields))
     return failf(req, MISTRAL_E_INVALID_ARG, "unset: \"%s\" is not an optional field", field);
   json_object_del(req->fields, field);
@@ -291,9 +314,11 @@ int mistral_chat_request_set_json_schema(mistral_chat_request *req, const char *
   char msg[M_MSG_MAX];
   json_t *js = json_object();
   json_t *n = m_json_str(name, "response_format.json_schema.name", &code, msg);
-  json_t *d = description ? m_json_str(description, "response_format.json_schema.description",
-                                       &code, msg)
-                          : NULL;
+  /* Checked in argument order, so the message names the first bad one. */
+  json_t *d = description && n ? m_json_str(description,
+                                            "response_format.json_schema.description", &code,
+                                            msg)
+                               : NULL;
   json_t *s = (n && (d || !description))
                   ? m_json_parse_text(schema_json, JSON_OBJECT,
                                       "response_format.json_schema.schema", &code, msg)

@@ -139,3 +139,19 @@ void m_arena_release(m_arena *ar) {
   }
   ar->head = NULL;
 }
+
+void m_arena_reset(m_arena *ar) {
+  m_arena_block *keep = NULL, *b = ar->head;
+  while (b) {
+    m_arena_block *next = b->next;
+    if (!keep && b->cap == ARENA_BLOCK) keep = b;
+    else m_free(&ar->alloc, b);
+    b = next;
+  }
+  if (keep) {
+    keep->used = 0;
+    keep->next = NULL;
+  }
+  ar->head = keep;
+  ar->failed = 0;
+}

@@ -41,5 +41,8 @@ void *m_arena_calloc(m_arena *ar, size_t n, size_t size);
 char *m_arena_strndup(m_arena *ar, const char *s, size_t n);
 char *m_arena_strdup(m_arena *ar, const char *s);
 void m_arena_release(m_arena *ar);
+/* Forgets every allocation but keeps one standard block for reuse, so a
+ * decoder that resets per item allocates nothing in steady state. */
+void m_arena_reset(m_arena *ar);
 
 #endif

@@ -59,6 +59,7 @@ int mistral_client_new_with_allocator(mistral_client **out, const mistral_alloca
   c->alloc = *alloc;
   c->connect_timeout_ms = MISTRAL_DEFAULT_CONNECT_TIMEOUT_MS;
   c->timeout_ms = MISTRAL_DEFAULT_TIMEOUT_MS;
+  c->stream_idle_timeout_ms = MISTRAL_DEFAULT_STREAM_IDLE_TIMEOUT_MS;
   c->max_response_bytes = MISTRAL_DEFAULT_MAX_RESPONSE_BYTES;
 
   int rc = MISTRAL_E_NOMEM;
@@ -134,6 +135,12 @@ int mistral_client_set_connect_timeout_ms(mistral_client *c, long ms) {
 int mistral_client_set_timeout_ms(mistral_client *c, long ms) {
   if (!c || ms < 0) return MISTRAL_E_INVALID_ARG;
   c->timeout_ms = ms;
+  return MISTRAL_OK;
+}
+
+int mistral_client_set_stream_idle_timeout_ms(mistral_client *c, long ms) {
+  if (!c || ms < 0) return MISTRAL_E_INVALID_ARG;
+  c->stream_idle_timeout_ms = ms;
   return MISTRAL_OK;
 }
 

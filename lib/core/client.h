@@ -17,7 +17,7 @@ struct mistral_client {
   char **headers;   /* extra "Name: value" lines */
   size_t header_count;
   char *proxy, *ca_file, *ca_path;
-  long connect_timeout_ms, timeout_ms;
+  long connect_timeout_ms, timeout_ms, stream_idle_timeout_ms;
   size_t max_response_bytes;
   mistral_log_fn log_fn;
   mistral_log_level log_level;

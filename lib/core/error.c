@@ -54,6 +54,17 @@ static void set_message_v(mistral_error *err, const char *fmt, va_list ap) {
   if (err->message) vsnprintf(err->message, (size_t)n + 1, fmt, ap);
 }
 
+void m_err_move(mistral_error *dst, mistral_error *src) {
+  if (!src || dst == src) return;
+  if (!dst) {
+    mistral_error_clear(src);
+    return;
+  }
+  mistral_error_clear(dst);
+  *dst = *src;
+  memset(src, 0, sizeof *src);
+}
+
 int m_err_set(mistral_error *err, int code, const char *fmt, ...) {
   if (!err) return code;
   mistral_error_clear(err);

@@ -42,6 +42,10 @@ void m_err_set_field(mistral_error *err, m_err_field field, const char *s, size_
 void m_err_set_http_status(mistral_error *err, int status);
 void m_err_add_detail(mistral_error *err, const char *loc, const char *msg, const char *type);
 
+/* Moves everything src holds into dst (dst's old content is dropped; src
+ * ends empty). dst may be NULL: src is then just cleared. */
+void m_err_move(mistral_error *dst, mistral_error *src);
+
 /* Replaces every occurrence of secret in the error's strings with
  * "[REDACTED]": a last line of defence so that the API key can never leave
  * through an error, whatever a server echoes back. */

@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/options.h"
 #include "http/pool.h"
 
 struct m_exchange {
@@ -21,7 +22,9 @@ struct m_exchange {
   int too_large;     /* the body passed max_response_bytes */
   int cancelled;     /* the sink asked to stop */
   int oom;           /* a buffer could not grow */
+  int headers_done;  /* the final response's headers are all in */
   struct timespec started;
+  struct timespec last_activity; /* last byte received, for idle timeouts */
   char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -82,9 +85,12 @@ static int add_header(m_http_response *r, const char *name, size_t nlen, const c
 
 static int is_success(long status) { return status >= 200 && status < 300; }
 
+static void touch(m_exchange *x) { clock_gettime(CLOCK_MONOTONIC, &x->last_activity); }
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud) {
   m_exchange *x = ud;
   size_t n = size * nmemb;
+  touch(x);
   if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
     /* A new response begins (after a 100 Continue, say): forget the last. */
     clear_headers(x->resp);
@@ -94,7 +100,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud) {
     return n;
   }
   const char *colon = memchr(data, ':', n);
-  if (!colon) return n; /* the blank line that ends the headers */
+  if (!colon) {
+    /* The blank line that ends a header block; 1xx blocks are not final. */
+    if (x->resp->status >= 200) x->headers_done = 1;
+    return n;
+  }
   size_t nlen = (size_t)(colon - data);
   const char *v = colon + 1, *end = data + n;
   while (v < end && (*v == ' ' || *v == '\t')) v++;
@@ -109,6 +119,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud) {
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
   m_exchange *x = ud;
   size_t n = size * nmemb;
+  touch(x);
   long status = 0;
   curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
   if (x->req->sink && is_success(status)) {
@@ -231,8 +242,12 @@ static int configure(m_exchange *x) {
   SET(CURLOPT_CAPATH, c->ca_path);
   SET(CURLOPT_PROXY, c->proxy);
   SET(CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
-  SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-  SET(CURLOPT_TIMEOUT_MS, x->req->sink ? 0L : c->timeout_ms);
+  const struct mistral_call_options *o = x->req->options;
+  long connect_ms = o && o->connect_timeout_ms >= 0 ? o->connect_timeout_ms : c->connect_timeout_ms;
+  long total_ms = o && o->timeout_ms >= 0 ? o->timeout_ms : c->timeout_ms;
+  SET(CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+  /* A stream has no total limit: its idle timeout guards it instead. */
+  SET(CURLOPT_TIMEOUT_MS, x->req->sink ? 0L : total_ms);
   SET(CURLOPT_HEADERFUNCTION, on_header);
   SET(CURLOPT_HEADERDATA, x);
   SET(CURLOPT_WRITEFUNCTION, on_body);
@@ -283,11 +298,14 @@ int m_exchange_begin(m_exchange **out, mistral_client *c, const m_http_request *
     return m_err_set(err, rc, "%s while preparing the request", mistral_strerror(rc));
   }
   clock_gettime(CLOCK_MONOTONIC, &x->started);
+  x->last_activity = x->started;
   *out = x;
   return MISTRAL_OK;
 }
 
 CURL *m_exchange_handle(m_exchange *x) { return x->h; }
+
+int m_exchange_headers_done(const m_exchange *x) { return x->headers_done; }
 
 static int map_curl_code(CURLcode cc) {
   switch (cc) {
@@ -324,6 +342,8 @@ static double elapsed_ms(const struct timespec *since) {
   return (double)(now.tv_sec - since->tv_sec) * 1e3 +
          (double)(now.tv_nsec - since->tv_nsec) / 1e6;
 }
+
+double m_exchange_idle_ms(const m_exchange *x) { return elapsed_ms(&x->last_activity); }
 
 int m_exchange_end(m_exchange *x, CURLcode cc, mistral_error *err) {
   mistral_client *c = x->client;

@@ -31,6 +31,8 @@ typedef struct m_http_request {
   const char *accept; /* NULL: "application/json" */
   m_body_sink sink;   /* NULL: collect the body into the response */
   void *sink_user_data;
+  /* Per-call overrides of the client's settings; NULL: none. */
+  const struct mistral_call_options *options;
 } m_http_request;
 
 typedef struct m_header {
@@ -58,11 +60,16 @@ typedef struct m_exchange m_exchange;
 int m_exchange_begin(m_exchange **out, mistral_client *c, const m_http_request *req,
                      m_http_response *resp, mistral_error *err);
 CURL *m_exchange_handle(m_exchange *x);
+/* Non-zero once the final response's headers have all arrived. */
+int m_exchange_headers_done(const m_exchange *x);
+/* Milliseconds since the last byte arrived (or since the start). */
+double m_exchange_idle_ms(const m_exchange *x);
 /* Maps the transfer's outcome to a status (transport errors only: an HTTP
  * error status is still MISTRAL_OK here), fills err, and frees x. */
 int m_exchange_end(m_exchange *x, CURLcode result, mistral_error *err);
 
-/* The blocking driver: begin, curl_easy_perform, end. */
+/* The blocking driver: begin, curl_easy_perform, end. The non-blocking
+ * driver is lib/http/transfer.h. */
 int m_http_perform(mistral_client *c, const m_http_request *req, m_http_response *resp,
                    mistral_error *err);
 

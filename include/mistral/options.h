@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file mistral/options.h
+ * Per-call settings that override the client's for one request: attach them
+ * to a request (mistral_chat_request_set_call_options()). Unset values fall
+ * back to the client's.
+ *
+ * Threads: an options object belongs to one thread at a time; requests copy
+ * it.
+ */
+#ifndef MISTRAL_OPTIONS_H
+#define MISTRAL_OPTIONS_H
+
+#include "mistral/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mistral_call_options mistral_call_options;
+
+/** A new options object with nothing set. */
+MISTRAL_API int mistral_call_options_new(mistral_call_options **out);
+
+/** Frees it. NULL is a no-op. */
+MISTRAL_API void mistral_call_options_free(mistral_call_options *opts);
+
+/** Total time for a non-streaming call, in ms; 0 means no limit.
+ *  @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (negative). */
+MISTRAL_API int mistral_call_options_set_timeout_ms(mistral_call_options *opts, long ms);
+
+/** Connect timeout, in ms (> 0). */
+MISTRAL_API int mistral_call_options_set_connect_timeout_ms(mistral_call_options *opts,
+                                                            long ms);
+
+/** Idle timeout of a stream: the longest wait for the next byte, in ms;
+ *  0 means no limit. */
+MISTRAL_API int mistral_call_options_set_idle_timeout_ms(mistral_call_options *opts, long ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MISTRAL_OPTIONS_H */

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "core/options.h"
+
+#include <stdlib.h>
+
+int mistral_call_options_new(mistral_call_options **out) {
+  if (!out) return MISTRAL_E_INVALID_ARG;
+  *out = malloc(sizeof **out);
+  if (!*out) return MISTRAL_E_NOMEM;
+  **out = M_CALL_OPTIONS_UNSET;
+  return MISTRAL_OK;
+}
+
+void mistral_call_options_free(mistral_call_options *o) { free(o); }
+
+int mistral_call_options_set_timeout_ms(mistral_call_options *o, long ms) {
+  if (!o || ms < 0) return MISTRAL_E_INVALID_ARG;
+  o->timeout_ms = ms;
+  return MISTRAL_OK;
+}
+
+int mistral_call_options_set_connect_timeout_ms(mistral_call_options *o, long ms) {
+  if (!o || ms <= 0) return MISTRAL_E_INVALID_ARG;
+  o->connect_timeout_ms = ms;
+  return MISTRAL_OK;
+}
+
+int mistral_call_options_set_idle_timeout_ms(mistral_call_options *o, long ms) {
+  if (!o || ms < 0) return MISTRAL_E_INVALID_ARG;
+  o->idle_timeout_ms = ms;
+  return MISTRAL_OK;
+}
