@@ -47,6 +47,6 @@ step "valgrind memcheck (C test programs)"
 meson test -C build-test-gcc --print-errorlogs --num-processes 2 \
   --suite unit --suite chat --suite http --suite support --suite examples \
   --timeout-multiplier 10 \
-  --wrap='valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-fds=no'
+  --wrap='valgrind --quiet --trace-children=yes --trace-children-skip=*/sh,*/bash,*/python3* --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-fds=no'
 
 step "all checks passed"

@@ -18,7 +18,9 @@
  * apply. Setters copy their arguments and check them at once (UTF-8, JSON
  * text, ranges); a setter that fails also marks the request, so the call that
  * sends it fails with the same error and a message naming the field, even if
- * you ignored the setter's return value.
+ * you ignored the setter's return value. Only the first such error is kept,
+ * and it stays: build a new request after one (unknown names given to
+ * _set_null() or _unset() mark the request too).
  *
  * Threads: a request or a response belongs to one thread at a time.
  */
@@ -254,7 +256,8 @@ MISTRAL_API int mistral_chat_request_add_message(mistral_message **out,
 
 /**
  * Appends a tool message answering the tool call tool_call_id: role "tool",
- * content text, tool_call_id, and name (the function's name; may be NULL).
+ * content text (required), tool_call_id, and name (the function's name; may
+ * be NULL).
  */
 MISTRAL_API int mistral_chat_request_add_tool_result(mistral_message **out,
                                                      mistral_chat_request *req,
@@ -362,7 +365,8 @@ MISTRAL_API int mistral_chat_request_to_json(char **out, const mistral_chat_requ
 /*
  * A response is one allocation tree: every string and array below lives
  * until mistral_chat_response_free(). Strings are NUL-terminated UTF-8;
- * absent fields are NULL (strings) or 0. Arrays are arrays of pointers, so
+ * absent fields are NULL (strings) or 0, except that a response's usage, a
+ * choice's message and a tool call's arguments and type are never NULL. Arrays are arrays of pointers, so
  * that later releases can append fields to these structs without breaking
  * programs built against this header.
  */

@@ -43,7 +43,8 @@ typedef struct mistral_client mistral_client;
  * Creates a client with the default settings, reading two environment
  * variables once, here: MISTRAL_API_KEY (the key; if unset, calls fail with
  * MISTRAL_E_NO_API_KEY until mistral_client_set_api_key() gives one) and
- * MISTRAL_SERVER_URL (overrides MISTRAL_DEFAULT_SERVER_URL).
+ * MISTRAL_SERVER_URL (overrides MISTRAL_DEFAULT_SERVER_URL). An empty
+ * variable counts as unset.
  *
  * Also initialises libcurl globally on first use (thread-safe with
  * libcurl >= 7.84; with older libcurl, create the first client before
@@ -77,7 +78,8 @@ MISTRAL_API void mistral_client_free(mistral_client *client);
  * (calls then fail with MISTRAL_E_NO_API_KEY). The key is copied, never
  * logged, and wiped from memory when replaced or when the client is freed.
  * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (NULL client, empty key, or a
- *         key with control characters or invalid UTF-8), MISTRAL_E_NOMEM.
+ *         key with spaces, tabs, control characters or invalid UTF-8),
+ *         MISTRAL_E_NOMEM.
  */
 MISTRAL_API int mistral_client_set_api_key(mistral_client *client, const char *api_key);
 
@@ -139,8 +141,8 @@ MISTRAL_API int mistral_client_set_user_agent_suffix(mistral_client *client,
 /**
  * Adds a header sent with every request, e.g. ("X-Team", "search").
  * Adding a name again replaces its value. The headers the library owns
- * (Authorization, Content-Type, Accept, User-Agent, Content-Length, Host)
- * cannot be set here.
+ * (Authorization, Content-Type, Accept, User-Agent, Content-Length, Host,
+ * Transfer-Encoding, Connection, Expect) cannot be set here.
  * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (bad name, a reserved name, CR,
  *         LF or NUL in the value, invalid UTF-8), MISTRAL_E_NOMEM.
  */

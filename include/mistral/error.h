@@ -44,7 +44,7 @@ MISTRAL_API int mistral_error_code(const mistral_error *err);
 /**
  * One line for a person: what failed and why, including the HTTP status and
  * the API's own message when there was one, e.g.
- * "HTTP 401 unauthorized: Unauthorized (request id 7d1...)".
+ * "HTTP 401 (unauthorized (API key refused)): Unauthorized [request id 7d1...]".
  * Never NULL ("" when there is no error).
  */
 MISTRAL_API const char *mistral_error_message(const mistral_error *err);

@@ -12,6 +12,7 @@
 #include "json/json_util.h"
 
 struct mistral_raw_response {
+  mistral_allocator alloc; /* a copy: the response may outlive its client */
   m_http_response http;
 };
 
@@ -42,7 +43,8 @@ int mistral_raw_call(mistral_raw_response **out, mistral_client *client, const c
 
   mistral_raw_response *r = m_malloc(&client->alloc, sizeof *r);
   if (!r) return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
-  m_http_response_init(&r->http, &client->alloc);
+  r->alloc = client->alloc;
+  m_http_response_init(&r->http, &r->alloc);
   m_http_request req = {.method = method,
                         .path = path,
                         .body = json_body,
@@ -92,8 +94,7 @@ const char *mistral_raw_response_header_value(const mistral_raw_response *r, siz
 
 void mistral_raw_response_free(mistral_raw_response *r) {
   if (!r) return;
-  const mistral_allocator *a = r->http.body.alloc;
-  mistral_allocator copy = *a;
+  mistral_allocator copy = r->alloc;
   m_http_response_free(&r->http);
   m_free(&copy, r);
 }

@@ -97,7 +97,7 @@ void mistral_client_free(mistral_client *c) {
 
 int mistral_client_set_api_key(mistral_client *c, const char *key) {
   if (!c) return MISTRAL_E_INVALID_ARG;
-  if (key && (!*key || !valid_setting(key) || strchr(key, ' ')))
+  if (key && (!*key || !valid_setting(key) || strpbrk(key, " \t")))
     return MISTRAL_E_INVALID_ARG;
   char *copy = NULL;
   if (key && !(copy = m_strdup(&c->alloc, key))) return MISTRAL_E_NOMEM;
