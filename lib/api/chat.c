@@ -18,11 +18,11 @@ int mistral_chat_complete(mistral_chat_response **out, mistral_client *client,
 
   char *body = NULL;
   size_t body_len = 0;
-  int rc = m_chat_request_body(&body, &body_len, req, NULL, NULL, 0, err);
+  int rc = m_chat_request_body(&body, &body_len, req, NULL, false, err);
   if (rc != MISTRAL_OK) return rc;
 
   m_http_response resp;
-  rc = m_api_call(client, "POST", "/v1/chat/completions", body, body_len, &req->options,
+  rc = m_api_call(client, "POST", "/v1/chat/completions", body, body_len, &req->f.options,
                   &resp, err);
   free(body);
   if (rc == MISTRAL_OK) {

@@ -8,8 +8,7 @@
 
 #include <jansson.h>
 
-#include "core/options.h"
-#include "json/json_util.h"
+#include "api/fields.h"
 #include "mistral/chat.h"
 
 struct mistral_message {
@@ -19,25 +18,21 @@ struct mistral_message {
 };
 
 struct mistral_chat_request {
-  json_t *fields; /* every member but "model" and "messages", in set order */
-  json_t *model;  /* string, or NULL when unset */
+  m_fields f;    /* every member but "model" and "messages"; setter errors */
+  json_t *model; /* string, or NULL when unset */
   mistral_message **messages;
   size_t message_count, message_cap;
-  struct mistral_call_options options; /* per-call overrides */
-  /* The first error a setter hit; the call that sends the request fails
-   * with it. */
-  int error_code;
-  char error_msg[M_MSG_MAX];
 };
 
 /* Records the first argument error on the request and returns code. */
 int m_chat_fail(mistral_chat_request *req, int code, const char *msg);
 
-/* The JSON body to send; extra_fields (may be NULL) are added last (the
- * streaming code adds "stream": true). Checks model, messages and the
- * sticky error first. The caller frees *out with free(). */
+/* The JSON body to send (compact; the caller frees *out with free()):
+ * for /v1/chat/completions, or with agent_id for /v1/agents/completions
+ * ("agent_id" instead of "model"; chat-only fields refused), with
+ * "stream": true when stream. Checks the setter error, model and messages
+ * first. */
 int m_chat_request_body(char **out, size_t *out_len, const mistral_chat_request *req,
-                        const char *const *extra_keys, json_t *const *extra_values,
-                        size_t extra_count, mistral_error *err);
+                        const char *agent_id, bool stream, mistral_error *err);
 
 #endif

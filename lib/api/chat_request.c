@@ -9,99 +9,45 @@
 
 #include "api/chat_internal.h"
 #include "core/error.h"
-#include "core/utf8.h"
-
-/* Error messages are UTF-8 text, but some quote caller input (a field name
- * given to set_null or unset, an image path) that may not be, and a long
- * one may be cut inside a character: every byte that does not belong to a
- * valid sequence becomes '?'. */
-static void utf8_scrub(char *s) {
-  size_t n = strlen(s), at = 0, bad;
-  while (at < n && !m_utf8_valid(s + at, n - at, &bad)) {
-    s[at + bad] = '?';
-    at += bad + 1;
-  }
-}
 
 int m_chat_fail(mistral_chat_request *req, int code, const char *msg) {
-  if (req && req->error_code == MISTRAL_OK) {
-    req->error_code = code;
-    snprintf(req->error_msg, sizeof req->error_msg, "%s", msg);
-    utf8_scrub(req->error_msg);
-  }
-  return code;
+  return req ? m_fields_fail(&req->f, code, msg) : code;
 }
 
-/* Fails with a formatted message. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static int failf(mistral_chat_request *req, int code, const char *fmt, ...) {
-  char msg[M_MSG_MAX];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return m_chat_fail(req, code, msg);
-}
+/* The builder's setters, guarded against a NULL request. */
+#define REQ_OR_FAIL(req)                     \
+  do {                                       \
+    if (!(req)) return MISTRAL_E_INVALID_ARG; \
+  } while (0)
 
-/* Stores value (a new reference, stolen; NULL means the caller's
- * constructor failed, with *code and msg saying why) as member key. */
-static int put(mistral_chat_request *req, const char *key, json_t *value, int code,
-               const char *msg) {
+static int put_new(mistral_chat_request *req, const char *key, json_t *value) {
   if (!req) {
     json_decref(value);
     return MISTRAL_E_INVALID_ARG;
   }
-  if (!value) return m_chat_fail(req, code, msg);
-  if (json_object_set_new(req->fields, key, value) != 0)
-    return m_chat_fail(req, MISTRAL_E_NOMEM, "out of memory");
-  return MISTRAL_OK;
-}
-
-static int put_new(mistral_chat_request *req, const char *key, json_t *value) {
-  return put(req, key, value, MISTRAL_E_NOMEM, "out of memory");
+  return m_fields_put_new(&req->f, key, value);
 }
 
 static int put_string(mistral_chat_request *req, const char *key, const char *text) {
-  if (!req) return MISTRAL_E_INVALID_ARG;
-  int code = MISTRAL_OK;
-  char msg[M_MSG_MAX];
-  json_t *s = m_json_str(text, key, &code, msg);
-  return put(req, key, s, code, msg);
+  REQ_OR_FAIL(req);
+  return m_fields_put_string(&req->f, key, text);
 }
 
 static int put_json_text(mistral_chat_request *req, const char *key, const char *text,
                          int want_type) {
-  if (!req) return MISTRAL_E_INVALID_ARG;
-  int code = MISTRAL_OK;
-  char msg[M_MSG_MAX];
-  json_t *v = m_json_parse_text(text, want_type, key, &code, msg);
-  return put(req, key, v, code, msg);
+  REQ_OR_FAIL(req);
+  return m_fields_put_json_text(&req->f, key, text, want_type);
 }
 
-/* A finite number within [lo, hi] (lo excluded when lo_open). */
 static int put_number(mistral_chat_request *req, const char *key, double v, double lo,
                       int lo_open, double hi) {
-  if (!req) return MISTRAL_E_INVALID_ARG;
-  if (!isfinite(v) || v < lo || (lo_open && v == lo) || v > hi) {
-    char msg[M_MSG_MAX];
-    snprintf(msg, sizeof msg, "%s: %g is outside %s%g, %g]", key, v, lo_open ? "(" : "[", lo,
-             hi);
-    return m_chat_fail(req, MISTRAL_E_INVALID_ARG, msg);
-  }
-  return put_new(req, key, json_real(v));
+  REQ_OR_FAIL(req);
+  return m_fields_put_number(&req->f, key, v, lo, lo_open, hi);
 }
 
 static int put_int(mistral_chat_request *req, const char *key, int64_t v, int64_t min) {
-  if (!req) return MISTRAL_E_INVALID_ARG;
-  if (v < min) {
-    char msg[M_MSG_MAX];
-    snprintf(msg, sizeof msg, "%s: %lld is below the minimum %lld", key, (long long)v,
-             (long long)min);
-    return m_chat_fail(req, MISTRAL_E_INVALID_ARG, msg);
-  }
-  return put_new(req, key, json_integer((json_int_t)v));
+  REQ_OR_FAIL(req);
+  return m_fields_put_int(&req->f, key, v, min);
 }
 
 /* ---- lifecycle ---- */
@@ -111,8 +57,7 @@ int mistral_chat_request_new(mistral_chat_request **out, const char *model) {
   *out = NULL;
   mistral_chat_request *req = calloc(1, sizeof *req);
   if (!req) return MISTRAL_E_NOMEM;
-  req->options = M_CALL_OPTIONS_UNSET;
-  if (!(req->fields = json_object())) {
+  if (m_fields_init(&req->f) != MISTRAL_OK) {
     free(req);
     return MISTRAL_E_NOMEM;
   }
@@ -134,7 +79,7 @@ void mistral_chat_request_free(mistral_chat_request *req) {
     free(req->messages[i]);
   }
   free(req->messages);
-  json_decref(req->fields);
+  m_fields_free(&req->f);
   json_decref(req->model);
   free(req);
 }
@@ -174,20 +119,8 @@ int mistral_chat_request_set_stop(mistral_chat_request *req, const char *stop) {
 
 int mistral_chat_request_set_stop_list(mistral_chat_request *req, const char *const *stops,
                                        size_t count) {
-  if (!req) return MISTRAL_E_INVALID_ARG;
-  if (count && !stops) return m_chat_fail(req, MISTRAL_E_INVALID_ARG, "stop: list is NULL");
-  json_t *arr = json_array();
-  if (!arr) return m_chat_fail(req, MISTRAL_E_NOMEM, "out of memory");
-  for (size_t i = 0; i < count; i++) {
-    int code = MISTRAL_OK;
-    char msg[M_MSG_MAX];
-    json_t *s = m_json_str(stops[i], "stop", &code, msg);
-    if (!s || json_array_append_new(arr, s) != 0) {
-      json_decref(arr);
-      return m_chat_fail(req, s ? MISTRAL_E_NOMEM : code, s ? "out of memory" : msg);
-    }
-  }
-  return put_new(req, "stop", arr);
+  REQ_OR_FAIL(req);
+  return m_fields_put_string_list(&req->f, "stop", stops, count);
 }
 
 int mistral_chat_request_set_random_seed(mistral_chat_request *req, int64_t seed) {
@@ -250,7 +183,7 @@ int mistral_chat_request_set_safe_prompt(mistral_chat_request *req, bool enabled
 int mistral_chat_request_set_call_options(mistral_chat_request *req,
                                           const mistral_call_options *opts) {
   if (!req) return MISTRAL_E_INVALID_ARG;
-  req->options = opts ? *opts : M_CALL_OPTIONS_UNSET;
+  req->f.options = opts ? *opts : M_CALL_OPTIONS_UNSET;
   return MISTRAL_OK;
 }
 
@@ -267,28 +200,17 @@ static const char *const nullable_fields[] = {
 static const char *const other_optional_fields[] = {
     "response_format", "tool_choice", "prediction", "parallel_tool_calls", "safe_prompt"};
 
-static int in_list(const char *name, const char *const *list, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(name, list[i]) == 0) return 1;
-  return 0;
-}
-#define IN_LIST(name, list) in_list(name, list, sizeof list / sizeof *list)
+#define COUNT(list) (sizeof list / sizeof *list)
 
 int mistral_chat_request_set_null(mistral_chat_request *req, const char *field) {
-  if (!req) return MISTRAL_E_INVALID_ARG;
-  if (!field || !IN_LIST(field, nullable_fields))
-    return failf(req, MISTRAL_E_INVALID_ARG, "set_null: \"%s\" is not a nullable field",
-                 field ? field : "(null)");
-  return put_new(req, field, json_null());
+  REQ_OR_FAIL(req);
+  return m_fields_set_null(&req->f, field, nullable_fields, COUNT(nullable_fields));
 }
 
 int mistral_chat_request_unset(mistral_chat_request *req, const char *field) {
-  if (!req) return MISTRAL_E_INVALID_ARG;
-  if (!field) return m_chat_fail(req, MISTRAL_E_INVALID_ARG, "unset: field name is NULL");
-  if (!IN_LIST(field, nullable_fields) && !IN_LIST(field, other_optional_fields))
-    return failf(req, MISTRAL_E_INVALID_ARG, "unset: \"%s\" is not an optional field", field);
-  json_object_del(req->fields, field);
-  return MISTRAL_OK;
+  REQ_OR_FAIL(req);
+  return m_fields_unset(&req->f, field, nullable_fields, COUNT(nullable_fields),
+                        other_optional_fields, COUNT(other_optional_fields));
 }
 
 /* ---- JSON mode ---- */
@@ -342,10 +264,10 @@ int mistral_chat_request_set_json_schema(mistral_chat_request *req, const char *
 
 static int append_tool(mistral_chat_request *req, json_t *tool) {
   if (!tool) return m_chat_fail(req, MISTRAL_E_NOMEM, "out of memory");
-  json_t *tools = json_object_get(req->fields, "tools");
+  json_t *tools = json_object_get(req->f.obj, "tools");
   if (!json_is_array(tools)) {
     tools = json_array();
-    if (!tools || json_object_set_new(req->fields, "tools", tools) != 0) {
+    if (!tools || json_object_set_new(req->f.obj, "tools", tools) != 0) {
       json_decref(tool);
       return m_chat_fail(req, MISTRAL_E_NOMEM, "out of memory");
     }
@@ -452,21 +374,33 @@ int mistral_chat_request_set_tool_choice_function(mistral_chat_request *req,
 
 /* ---- serialization ---- */
 
+/* Members of ChatCompletionRequest that AgentsCompletionRequest lacks (the
+ * agent brings its own model and sampling settings). */
+static const char *const chat_only_fields[] = {"temperature", "top_p", "safe_prompt"};
+
 int m_chat_request_body(char **out, size_t *out_len, const mistral_chat_request *req,
-                        const char *const *extra_keys, json_t *const *extra_values,
-                        size_t extra_count, mistral_error *err) {
+                        const char *agent_id, bool stream, mistral_error *err) {
   *out = NULL;
-  if (req->error_code != MISTRAL_OK)
-    return m_err_set(err, req->error_code, "invalid request: %s", req->error_msg);
-  if (!req->model)
+  int rc = m_fields_check(&req->f, err);
+  if (rc != MISTRAL_OK) return rc;
+  if (!agent_id && !req->model)
     return m_err_set(err, MISTRAL_E_INVALID_ARG, "invalid request: model: not set");
   if (req->message_count == 0)
     return m_err_set(err, MISTRAL_E_INVALID_ARG, "invalid request: messages: none added");
+  if (agent_id) {
+    for (size_t i = 0; i < COUNT(chat_only_fields); i++)
+      if (json_object_get(req->f.obj, chat_only_fields[i]))
+        return m_err_set(err, MISTRAL_E_INVALID_ARG,
+                         "invalid request: %s: the agents endpoint does not accept it",
+                         chat_only_fields[i]);
+  }
 
-  int rc = MISTRAL_E_NOMEM;
+  rc = MISTRAL_E_NOMEM;
   json_t *body = json_object();
   json_t *msgs = json_array();
-  if (!body || !msgs || json_object_set(body, "model", req->model) != 0) goto done;
+  json_t *head = agent_id ? json_string(agent_id) : json_incref(req->model);
+  if (!body || !msgs || !head || json_object_set(body, agent_id ? "agent_id" : "model", head) != 0)
+    goto done;
   for (size_t i = 0; i < req->message_count; i++) {
     const mistral_message *m = req->messages[i];
     if (m->role == MISTRAL_ROLE_SYSTEM && !json_object_get(m->obj, "content")) {
@@ -477,18 +411,11 @@ int m_chat_request_body(char **out, size_t *out_len, const mistral_chat_request 
     if (json_array_append(msgs, m->obj) != 0) goto done;
   }
   if (json_object_set(body, "messages", msgs) != 0) goto done;
-  if (json_object_update(body, req->fields) != 0) goto done;
-  for (size_t i = 0; i < extra_count; i++)
-    if (json_object_set(body, extra_keys[i], extra_values[i]) != 0) goto done;
-  size_t n = json_dumpb(body, NULL, 0, JSON_COMPACT);
-  char *text = n ? malloc(n + 1) : NULL;
-  if (!text) goto done;
-  json_dumpb(body, text, n, JSON_COMPACT);
-  text[n] = '\0';
-  *out = text;
-  if (out_len) *out_len = n;
-  rc = MISTRAL_OK;
+  if (json_object_update(body, req->f.obj) != 0) goto done;
+  if (stream && json_object_set_new(body, "stream", json_true()) != 0) goto done;
+  rc = m_json_dump_malloc(out, out_len, body);
 done:
+  json_decref(head);
   json_decref(msgs);
   json_decref(body);
   if (rc == MISTRAL_E_NOMEM) m_err_set(err, rc, "out of memory while serializing the request");
@@ -501,5 +428,5 @@ int mistral_chat_request_to_json(char **out, const mistral_chat_request *req,
   if (!out) return m_err_set(err, MISTRAL_E_INVALID_ARG, "out is NULL");
   *out = NULL;
   if (!req) return m_err_set(err, MISTRAL_E_INVALID_ARG, "request is NULL");
-  return m_chat_request_body(out, NULL, req, NULL, NULL, 0, err);
+  return m_chat_request_body(out, NULL, req, NULL, false, err);
 }

@@ -2,6 +2,7 @@
 #include "json/json_util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/utf8.h"
@@ -76,4 +77,18 @@ char *m_json_arena_dump(m_arena *ar, const json_t *v, int *oom) {
 int64_t m_json_int(const json_t *obj, const char *key) {
   json_t *v = json_object_get(obj, key);
   return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+int m_json_dump_malloc(char **out, size_t *len, const json_t *v) {
+  *out = NULL;
+  size_t n = json_dumpb(v, NULL, 0, JSON_COMPACT);
+  char *text = n ? malloc(n + 1) : NULL;
+  if (!text || json_dumpb(v, text, n, JSON_COMPACT) != n) {
+    free(text);
+    return MISTRAL_E_NOMEM;
+  }
+  text[n] = '\0';
+  *out = text;
+  if (len) *len = n;
+  return MISTRAL_OK;
 }

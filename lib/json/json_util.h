@@ -29,6 +29,10 @@ char *m_json_arena_str(m_arena *ar, const json_t *v);
 /* v as compact JSON text in the arena (NULL when v is NULL or no memory;
  * *oom set in that case only when v was not NULL). */
 char *m_json_arena_dump(m_arena *ar, const json_t *v, int *oom);
+/* v as compact JSON text in a malloc'd string (*len may be NULL).
+ * MISTRAL_OK or MISTRAL_E_NOMEM. */
+int m_json_dump_malloc(char **out, size_t *len, const json_t *v);
+
 /* An integer member, 0 when absent or not an integer. */
 int64_t m_json_int(const json_t *obj, const char *key);
 

@@ -125,6 +125,9 @@ static int field_data(mistral_sse_parser *p, const char *v, size_t n) {
 }
 
 static int field_event(mistral_sse_parser *p, const char *v, size_t n) {
+  /* Not in the spec: a type with NUL cannot be a C string, so it is ignored
+   * as an id with NUL is. */
+  if (memchr(v, '\0', n)) return MISTRAL_OK;
   if (n > p->max_event - (event_bytes(p) - p->event.len)) return MISTRAL_E_STREAM;
   return buf_set(p, &p->event, v, n);
 }

@@ -16,6 +16,7 @@
 #include "mistral/sse.h"
 #include "mistral/stream.h"
 #include "stream/decoder.h"
+#include "stream/stream_internal.h"
 
 typedef struct queued_event {
   char *event; /* NULL for the default "message" */
@@ -27,6 +28,7 @@ struct mistral_chat_stream {
   mistral_client *client;
   char *body;
   m_http_request hreq; /* the transfer points at it: it lives here */
+  struct mistral_call_options options;
   m_http_response resp;
   m_transfer *transfer;
   mistral_stream_decoder *dec;
@@ -149,43 +151,39 @@ static int fail_with(mistral_chat_stream *s, int rc, mistral_error *err) {
   return s->status = rc;
 }
 
-static int stream_open(mistral_chat_stream **out, mistral_client *client,
-                       const mistral_chat_request *req, mistral_chat_chunk_fn cb,
-                       void *user_data, int push, mistral_error *err) {
+int m_stream_open(mistral_chat_stream **out, mistral_client *client, const char *path,
+                  char *body, size_t body_len, const struct mistral_call_options *options,
+                  mistral_chat_chunk_fn cb, void *user_data, int push, mistral_error *err) {
   *out = NULL;
   mistral_chat_stream *s = calloc(1, sizeof *s);
-  if (!s) return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
+  if (!s) {
+    free(body);
+    return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
+  }
   s->client = client;
   s->cb = cb;
   s->user_data = user_data;
+  s->body = body;
+  if (options) s->options = *options;
+  else s->options = M_CALL_OPTIONS_UNSET;
   m_http_response_init(&s->resp, &client->alloc);
-  int rc = MISTRAL_E_NOMEM;
   if (mistral_stream_decoder_new(&s->dec) != MISTRAL_OK ||
       mistral_chat_accumulator_new(&s->acc) != MISTRAL_OK || !(s->dec_err = mistral_error_new()) ||
       (!push && mistral_sse_parser_new(&s->sse, 0) != MISTRAL_OK)) {
     mistral_chat_stream_free(s);
-    return m_err_set(err, rc, "out of memory");
+    return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
   }
-
-  json_t *stream_true = json_true();
-  const char *key = "stream";
-  size_t body_len = 0;
-  rc = m_chat_request_body(&s->body, &body_len, req, &key, &stream_true, 1, err);
-  if (rc != MISTRAL_OK) {
-    mistral_chat_stream_free(s);
-    return rc;
-  }
-  long idle = req->options.idle_timeout_ms >= 0 ? req->options.idle_timeout_ms
-                                                : client->stream_idle_timeout_ms;
+  long idle = s->options.idle_timeout_ms >= 0 ? s->options.idle_timeout_ms
+                                              : client->stream_idle_timeout_ms;
   s->hreq = (m_http_request){.method = "POST",
-                       .path = "/v1/chat/completions",
-                       .body = s->body,
-                       .body_len = body_len,
-                       .accept = "text/event-stream",
-                       .sink = push ? push_sink : pull_sink,
-                       .sink_user_data = s,
-                       .options = &req->options};
-  rc = m_transfer_start(&s->transfer, client, &s->hreq, &s->resp, idle, err);
+                             .path = path,
+                             .body = s->body,
+                             .body_len = body_len,
+                             .accept = "text/event-stream",
+                             .sink = push ? push_sink : pull_sink,
+                             .sink_user_data = s,
+                             .options = &s->options};
+  int rc = m_transfer_start(&s->transfer, client, &s->hreq, &s->resp, idle, err);
   if (rc != MISTRAL_OK) {
     mistral_chat_stream_free(s);
     return rc;
@@ -225,7 +223,12 @@ int mistral_chat_stream_open(mistral_chat_stream **out, mistral_client *client,
   if (!out) return m_err_set(err, MISTRAL_E_INVALID_ARG, "out is NULL");
   *out = NULL;
   if (!client || !req) return m_err_set(err, MISTRAL_E_INVALID_ARG, "client or request is NULL");
-  return stream_open(out, client, req, NULL, NULL, 0, err);
+  char *body;
+  size_t len;
+  int rc = m_chat_request_body(&body, &len, req, NULL, true, err);
+  if (rc != MISTRAL_OK) return rc;
+  return m_stream_open(out, client, "/v1/chat/completions", body, len, &req->f.options, NULL,
+                       NULL, 0, err);
 }
 
 static int capture_chunk(const mistral_chat_chunk *chunk, void *ud) {
@@ -291,16 +294,9 @@ const mistral_chat_accumulator *mistral_chat_stream_accumulator(const mistral_ch
   return s ? s->acc : NULL;
 }
 
-int mistral_chat_complete_streaming(mistral_chat_response **final_out, mistral_client *client,
-                                    const mistral_chat_request *req, mistral_chat_chunk_fn cb,
-                                    void *user_data, mistral_error *err) {
-  mistral_error_clear(err);
-  if (final_out) *final_out = NULL;
-  if (!client || !req) return m_err_set(err, MISTRAL_E_INVALID_ARG, "client or request is NULL");
-  mistral_chat_stream *s;
-  int rc = stream_open(&s, client, req, cb, user_data, 1, err);
-  if (rc != MISTRAL_OK) return rc;
-  rc = m_transfer_run(s->transfer, NULL, NULL, err);
+int m_stream_run_push(mistral_chat_response **final_out, mistral_chat_stream *s,
+                      mistral_error *err) {
+  int rc = m_transfer_run(s->transfer, NULL, NULL, err);
   rc = rc == MISTRAL_OK && s->status == MISTRAL_OK ? finish(s, err) : fail_with(s, rc, err);
   /* The answer so far, also after a failure, when anything arrived. */
   if (final_out && m_stream_decoder_chunks(s->dec) > 0) {
@@ -309,4 +305,20 @@ int mistral_chat_complete_streaming(mistral_chat_response **final_out, mistral_c
   }
   mistral_chat_stream_free(s);
   return rc;
+}
+
+int mistral_chat_complete_streaming(mistral_chat_response **final_out, mistral_client *client,
+                                    const mistral_chat_request *req, mistral_chat_chunk_fn cb,
+                                    void *user_data, mistral_error *err) {
+  mistral_error_clear(err);
+  if (final_out) *final_out = NULL;
+  if (!client || !req) return m_err_set(err, MISTRAL_E_INVALID_ARG, "client or request is NULL");
+  char *body;
+  size_t len;
+  int rc = m_chat_request_body(&body, &len, req, NULL, true, err);
+  if (rc != MISTRAL_OK) return rc;
+  mistral_chat_stream *s;
+  rc = m_stream_open(&s, client, "/v1/chat/completions", body, len, &req->f.options, cb,
+                     user_data, 1, err);
+  return rc == MISTRAL_OK ? m_stream_run_push(final_out, s, err) : rc;
 }
