@@ -33,11 +33,20 @@
  *          fprintf(stderr, "%s\n", mistral_error_message(err));
  *        }
  *
- * 4. For an endpoint without a typed call yet, mistral_raw_call() sends
- *    JSON text to any path with the same authentication and error handling
- *    (mistral/raw.h).
+ * 4. To show tokens as they arrive, stream (mistral/stream.h): push,
+ *    mistral_chat_complete_streaming() calls your function per chunk and
+ *    can hand back the whole answer; pull, mistral_chat_stream_open() /
+ *    _next() / _free(). The sans-I/O pieces under it (SSE parser
+ *    mistral/sse.h, stream decoder, accumulator) are public too.
  *
- * 5. Free what you made: mistral_chat_request_free(), mistral_error_free(),
+ * 5. The other completion endpoints reuse the same types: fill-in-the-
+ *    middle code completion (mistral/fim.h) and agents (mistral/agents.h).
+ *
+ * 6. For an endpoint without a typed call yet, mistral_raw_call() sends
+ *    JSON text to any path with the same authentication and error handling
+ *    (mistral/raw.h). Per-call timeouts: mistral/options.h.
+ *
+ * 7. Free what you made: mistral_chat_request_free(), mistral_error_free(),
  *    mistral_client_free(). Every *_free(NULL) is a no-op.
  *
  * Ownership: what a call returns through `T **out` is yours to free with the
@@ -62,6 +71,8 @@
 #include "mistral/chat.h"
 #include "mistral/stream.h"
 #include "mistral/sse.h"
+#include "mistral/fim.h"
+#include "mistral/agents.h"
 #include "mistral/raw.h"
 
 #endif /* MISTRAL_MISTRAL_H */

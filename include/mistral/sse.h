@@ -23,7 +23,8 @@
  * containing NUL are ignored; `retry` is used only when it is all ASCII
  * digits; other fields are ignored; field names are case-sensitive; a line
  * not ended by a line end when the stream ends is dropped, and so is an
- * event not ended by a blank line.
+ * event not ended by a blank line. One departure: an `event` value
+ * containing NUL is ignored too, as it could not be a C string.
  *
  * The bytes are not decoded: what the stream says is handed on unchanged
  * (the stream is meant to be UTF-8; the layer that reads the data, e.g. a

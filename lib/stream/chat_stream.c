@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/chat_internal.h"
+#include "core/options.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "http/transfer.h"
@@ -217,20 +217,6 @@ static int finish(mistral_chat_stream *s, mistral_error *err) {
   return MISTRAL_OK;
 }
 
-int mistral_chat_stream_open(mistral_chat_stream **out, mistral_client *client,
-                             const mistral_chat_request *req, mistral_error *err) {
-  mistral_error_clear(err);
-  if (!out) return m_err_set(err, MISTRAL_E_INVALID_ARG, "out is NULL");
-  *out = NULL;
-  if (!client || !req) return m_err_set(err, MISTRAL_E_INVALID_ARG, "client or request is NULL");
-  char *body;
-  size_t len;
-  int rc = m_chat_request_body(&body, &len, req, NULL, true, err);
-  if (rc != MISTRAL_OK) return rc;
-  return m_stream_open(out, client, "/v1/chat/completions", body, len, &req->f.options, NULL,
-                       NULL, 0, err);
-}
-
 static int capture_chunk(const mistral_chat_chunk *chunk, void *ud) {
   mistral_chat_stream *s = ud;
   s->current = chunk;
@@ -305,20 +291,4 @@ int m_stream_run_push(mistral_chat_response **final_out, mistral_chat_stream *s,
   }
   mistral_chat_stream_free(s);
   return rc;
-}
-
-int mistral_chat_complete_streaming(mistral_chat_response **final_out, mistral_client *client,
-                                    const mistral_chat_request *req, mistral_chat_chunk_fn cb,
-                                    void *user_data, mistral_error *err) {
-  mistral_error_clear(err);
-  if (final_out) *final_out = NULL;
-  if (!client || !req) return m_err_set(err, MISTRAL_E_INVALID_ARG, "client or request is NULL");
-  char *body;
-  size_t len;
-  int rc = m_chat_request_body(&body, &len, req, NULL, true, err);
-  if (rc != MISTRAL_OK) return rc;
-  mistral_chat_stream *s;
-  rc = m_stream_open(&s, client, "/v1/chat/completions", body, len, &req->f.options, cb,
-                     user_data, 1, err);
-  return rc == MISTRAL_OK ? m_stream_run_push(final_out, s, err) : rc;
 }

@@ -9,7 +9,7 @@ trap 'rm -rf "$tmp"' EXIT
 meson install -C "$build_root" --no-rebuild --destdir "$tmp/root" --quiet >/dev/null
 pcdir=$(dirname "$(find "$tmp/root" -name mistral.pc | head -n1)")
 [ -f "$pcdir/mistral.pc" ] || { echo "mistral.pc was not installed"; exit 1; }
-for h in mistral.h version.h common.h error.h client.h options.h chat.h stream.h sse.h raw.h export.h; do
+for h in mistral.h version.h common.h error.h client.h options.h chat.h stream.h sse.h fim.h agents.h raw.h export.h; do
   [ -n "$(find "$tmp/root" -path "*/include/mistral/$h")" ] || { echo "header $h not installed"; exit 1; }
 done
 [ -n "$(find "$tmp/root" -name mistral -path '*/bin/*')" ] || { echo "the mistral CLI was not installed"; exit 1; }
