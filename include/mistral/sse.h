@@ -154,10 +154,12 @@ MISTRAL_API int mistral_sse_parser_finish(mistral_sse_parser *p, int *out_partia
 MISTRAL_API void mistral_sse_parser_reset(mistral_sse_parser *p);
 
 /**
- * The stream's last event id: the id the next event will carry (set by the
- * `id:` fields of the events dispatched or ended by a blank line so far), as
- * sent back in a Last-Event-ID header on reconnection. NULL when there is
- * none, or p is NULL. Valid until the next call on the parser.
+ * The stream's last event id: the value of the last `id:` field in the
+ * blocks a blank line has ended so far, dispatched or not (an `id:` in an
+ * event still in progress does not count yet). It is what an EventSource
+ * sends back in a Last-Event-ID header when it reconnects. NULL when there
+ * is none (never set, or cleared by an empty `id:`), or p is NULL. Valid
+ * until the next feed, finish, reset or free of the parser.
  */
 MISTRAL_API const char *mistral_sse_parser_last_event_id(const mistral_sse_parser *p);
 

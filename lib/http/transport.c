@@ -380,9 +380,10 @@ int m_exchange_end(m_exchange *x, CURLcode cc, mistral_error *err) {
 
 int m_http_perform(mistral_client *c, const m_http_request *req, m_http_response *resp,
                    mistral_error *err) {
-  m_exchange *x;
+  m_exchange *x = NULL;
   int rc = m_exchange_begin(&x, c, req, resp, err);
   if (rc != MISTRAL_OK) return rc;
+  if (!x) return MISTRAL_E_INTERNAL; /* cannot happen; tells the optimiser so */
   CURLcode cc = curl_easy_perform(m_exchange_handle(x));
   return m_exchange_end(x, cc, err);
 }

@@ -4,9 +4,9 @@
  *
  * Complete lines are parsed where they lie in the caller's slice; only a
  * line cut by the end of a slice is copied (into p->line) until its line end
- * arrives. Line ends are found with memchr; the positions of the next LF and
- * the next CR in the slice are remembered, so each byte is scanned at most
- * once per character (no quadratic rescans on CR-only or LF-only streams).
+ * arrives. Line ends are found with memchr; the position of the next LF is
+ * remembered and the CR search stops there, so each byte is scanned at most
+ * once for each (no quadratic rescans on CR-only or LF-only streams).
  * Buffers are kept across events: in steady state nothing is allocated. */
 #include <limits.h>
 #include <stdint.h>
@@ -315,17 +315,20 @@ int mistral_sse_parser_feed(mistral_sse_parser *p, const char *data, size_t len,
     if (*s == '\n') s++;
   }
 
-  const char *lf = NULL, *cr = NULL; /* next LF / CR at or after s; end if none */
+  /* lf: the next LF at or after s, or end. cr: the next CR at or after s
+   * if it comes before lf, else lf. The CR search stops at lf, so both scans
+   * cover the same (cache-hot) line and each byte is looked at once. */
+  const char *lf = NULL, *cr = NULL;
   while (s < end) {
     if (!lf || lf < s) {
       lf = memchr(s, '\n', (size_t)(end - s));
       if (!lf) lf = end;
     }
     if (!cr || cr < s) {
-      cr = memchr(s, '\r', (size_t)(end - s));
-      if (!cr) cr = end;
+      cr = memchr(s, '\r', (size_t)(lf - s));
+      if (!cr) cr = lf;
     }
-    const char *eol = lf < cr ? lf : cr;
+    const char *eol = cr;
     if (eol == end) break;
     size_t n = (size_t)(eol - s);
 
