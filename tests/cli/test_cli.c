@@ -1,0 +1,948 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The mistral program, run as a subprocess (posix_spawn) against the
+ * loopback fixture server: what it prints, what it sends, its exit status.
+ *
+ * Usage: test_cli PATH-TO-mistral   (MISTRAL_FIXTURES: the fixtures dir) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "fixture.h"
+#include "fixture_server.h"
+
+extern char **environ;
+
+/* The fake key of these tests (also in tests/fixtures/cli/key-echo.fixture). */
+#define CLI_TEST_KEY "cli-test-key-0d9e8f7a6b5c"
+#define HELLO_PROMPT "Say hello in one short sentence."
+#define HELLO_ANSWER "Hello there, nice to meet you!"
+
+static const char *cli_path;     /* argv[1] */
+static const char *fixtures_dir; /* $MISTRAL_FIXTURES */
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                  */
+
+typedef struct ctx {
+  fixture_server *fs;
+  char dir[256];      /* a fresh temporary directory */
+  char url_env[128];  /* MISTRAL_SERVER_URL=... */
+} ctx;
+
+typedef struct run_result {
+  int status; /* exit status; -1 if killed by a signal */
+  char *out;
+  size_t out_len;
+  char *err;
+  size_t err_len;
+} run_result;
+
+static void result_free(run_result *r) {
+  free(r->out);
+  free(r->err);
+  memset(r, 0, sizeof *r);
+}
+
+static char *read_all(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (!buf) break;
+    if (cap - n < 2) {
+      char *grown = realloc(buf, cap * 2);
+      if (!grown) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = grown;
+      cap *= 2;
+    }
+    size_t got = fread(buf + n, 1, cap - n - 1, f);
+    if (got == 0) break;
+    n += got;
+  }
+  fclose(f);
+  if (buf) buf[n] = '\0';
+  if (len) *len = n;
+  return buf;
+}
+
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+  assert_int_equal(fclose(f), 0);
+}
+
+static void path_in(const ctx *c, const char *name, char *buf, size_t len) {
+  int n = snprintf(buf, len, "%s/%s", c->dir, name);
+  assert_true(n > 0 && (size_t)n < len);
+}
+
+static void fixture_path(const char *name, char *buf, size_t len) {
+  int n = snprintf(buf, len, "%s/cli/%s", fixtures_dir, name);
+  assert_true(n > 0 && (size_t)n < len);
+}
+
+static void expect_fixture(ctx *c, const char *name, unsigned repeat) {
+  char path[1024];
+  fixture_path(name, path, sizeof path);
+  assert_int_equal(fixture_server_expect(c->fs, path, repeat), 0);
+}
+
+/* The response body of a fixture under tests/fixtures/cli. */
+static char *fixture_response_body(const char *name) {
+  char path[1024], err[256];
+  fixture_path(name, path, sizeof path);
+  fixture *fx = fixture_load(path, err, sizeof err);
+  assert_non_null(fx);
+  char *body = malloc(fx->resp_body_len + 1);
+  assert_non_null(body);
+  memcpy(body, fx->resp_body, fx->resp_body_len + 1);
+  fixture_free(fx);
+  return body;
+}
+
+/* Which MISTRAL_* variables the child gets. */
+typedef enum { ENV_SERVER_AND_KEY, ENV_SERVER_ONLY, ENV_NONE } env_kind;
+
+/* Runs the program with args (NULL-terminated, without argv[0]), stdin
+ * from stdin_text (NULL: /dev/null), the inherited environment minus
+ * MISTRAL_API_KEY and MISTRAL_SERVER_URL, plus extra ("NAME=value",
+ * NULL-terminated; may be NULL). */
+static void run_env(ctx *c, run_result *r, const char *stdin_text, const char *const *extra,
+                    const char *const *args) {
+  memset(r, 0, sizeof *r);
+  char in_path[512], out_path[512], err_path[512];
+  path_in(c, "stdin", in_path, sizeof in_path);
+  path_in(c, "stdout", out_path, sizeof out_path);
+  path_in(c, "stderr", err_path, sizeof err_path);
+  if (stdin_text) write_file(in_path, stdin_text);
+
+  size_t nargs = 0, nenv = 0, nextra = 0;
+  while (args[nargs]) nargs++;
+  while (environ[nenv]) nenv++;
+  while (extra && extra[nextra]) nextra++;
+
+  char **argv = calloc(nargs + 2, sizeof *argv);
+  char **envp = calloc(nenv + nextra + 1, sizeof *envp);
+  assert_non_null(argv);
+  assert_non_null(envp);
+  argv[0] = (char *)cli_path;
+  for (size_t i = 0; i < nargs; i++) argv[i + 1] = (char *)args[i];
+  size_t e = 0;
+  for (size_t i = 0; i < nenv; i++)
+    if (strncmp(environ[i], "MISTRAL_API_KEY=", 16) != 0 &&
+        strncmp(environ[i], "MISTRAL_SERVER_URL=", 19) != 0)
+      envp[e++] = environ[i];
+  for (size_t i = 0; i < nextra; i++) envp[e++] = (char *)extra[i];
+
+  posix_spawn_file_actions_t fa;
+  assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+  assert_int_equal(posix_spawn_file_actions_addopen(&fa, 0, stdin_text ? in_path : "/dev/null",
+                                                    O_RDONLY, 0),
+                   0);
+  assert_int_equal(
+      posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
+  assert_int_equal(
+      posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
+  pid_t pid;
+  int rc = posix_spawn(&pid, cli_path, &fa, NULL, argv, envp);
+  posix_spawn_file_actions_destroy(&fa);
+  free(argv);
+  free(envp);
+  assert_int_equal(rc, 0);
+
+  int wstatus;
+  while (waitpid(pid, &wstatus, 0) < 0) assert_int_equal(errno, EINTR);
+  r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+  r->out = read_all(out_path, &r->out_len);
+  r->err = read_all(err_path, &r->err_len);
+  assert_non_null(r->out);
+  assert_non_null(r->err);
+  if (r->status == -1) fail_msg("mistral was killed by signal %d", WTERMSIG(wstatus));
+}
+
+/* Runs with the server's URL and the test key in the environment. */
+static void run_in(ctx *c, run_result *r, env_kind kind, const char *stdin_text,
+                   const char *const *args) {
+  const char *extra[3] = {NULL, NULL, NULL};
+  if (kind != ENV_NONE) extra[0] = c->url_env;
+  if (kind == ENV_SERVER_AND_KEY) extra[1] = "MISTRAL_API_KEY=" CLI_TEST_KEY;
+  run_env(c, r, stdin_text, extra, args);
+}
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define RUN(c, r, ...) run_in((c), (r), ENV_SERVER_AND_KEY, NULL, ARGS(__VA_ARGS__))
+
+/* stderr is exactly one line "mistral: ...". */
+static void assert_one_error_line(const run_result *r) {
+  if (r->err_len == 0 || strncmp(r->err, "mistral: ", 9) != 0 ||
+      strchr(r->err, '\n') != r->err + r->err_len - 1)
+    fail_msg("expected one line 'mistral: ...' on stderr, got \"%s\"", r->err);
+}
+
+static size_t count_of(const char *hay, const char *needle) {
+  size_t n = 0;
+  for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle)) n++;
+  return n;
+}
+
+static int setup(void **state) {
+  ctx *c = calloc(1, sizeof *c);
+  if (!c) return -1;
+  c->fs = fixture_server_start(CLI_TEST_KEY);
+  if (!c->fs) {
+    free(c);
+    return -1;
+  }
+  snprintf(c->url_env, sizeof c->url_env, "MISTRAL_SERVER_URL=%s", fixture_server_url(c->fs));
+  const char *tmp = getenv("TMPDIR");
+  snprintf(c->dir, sizeof c->dir, "%s/mistral-cli-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(c->dir)) {
+    fixture_server_stop(c->fs);
+    free(c);
+    return -1;
+  }
+  *state = c;
+  return 0;
+}
+
+static void remove_dir(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *de;
+  char path[1024];
+  while ((de = readdir(d)) != NULL) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+    unlink(path);
+  }
+  closedir(d);
+  rmdir(dir);
+}
+
+static int teardown(void **state) {
+  ctx *c = *state;
+  size_t mismatches = fixture_server_mismatches(c->fs);
+  size_t pending = fixture_server_pending(c->fs);
+  char last[2048];
+  fixture_server_last_mismatch(c->fs, last, sizeof last);
+  fixture_server_stop(c->fs);
+  remove_dir(c->dir);
+  free(c);
+  if (mismatches || pending) {
+    fprintf(stderr, "fixture server: %zu mismatches, %zu pending; last mismatch: %s\n",
+            mismatches, pending, last);
+    return -1;
+  }
+  return 0;
+}
+
+static char *record_into(ctx *c, const char *name, int expect_status, const char *const *args,
+                         char **stdout_text);
+
+/* ------------------------------------------------------------------------ */
+/* chat                                                                     */
+
+static void test_chat_prints_text(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "chat-hello.fixture", 1);
+  run_result r;
+  RUN(c, &r, "chat", "Say", "hello", "in", "one", "short", "sentence.");
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, HELLO_ANSWER "\n");
+  assert_string_equal(r.err, "");
+  result_free(&r);
+
+  /* The program names itself in the User-Agent. */
+  char *req = fixture_server_received(c->fs, 0);
+  assert_non_null(req);
+  assert_non_null(strstr(req, "mistral-client-c/"));
+  assert_non_null(strstr(req, " mistral-cli/"));
+  free(req);
+}
+
+static void test_chat_prompt_from_stdin(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "chat-hello.fixture", 2);
+  run_result r;
+  /* Trailing line breaks are not part of the prompt. */
+  run_in(c, &r, ENV_SERVER_AND_KEY, HELLO_PROMPT "\n", ARGS("chat"));
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, HELLO_ANSWER "\n");
+  assert_string_equal(r.err, "");
+  result_free(&r);
+  run_in(c, &r, ENV_SERVER_AND_KEY, HELLO_PROMPT "\r\n\n", ARGS("chat", "--model",
+                                                                 "mistral-small-latest"));
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, HELLO_ANSWER "\n");
+  result_free(&r);
+}
+
+static void test_chat_options_reach_the_wire(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "chat-options.fixture", 1);
+  run_result r;
+  RUN(c, &r, "chat", "-m", "mistral-large-latest", "-s", "Reply with a JSON object only.", "-t",
+      "0.2", "--max-tokens", "64", "--seed", "42", "--json", "Name two primary colors.");
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, "{\"colors\": [\"red\", \"blue\"]}\n");
+  assert_string_equal(r.err, "");
+  result_free(&r);
+}
+
+static void test_chat_option_spellings(void **state) {
+  ctx *c = *state;
+  /* "--name=value", "-xVALUE", long names for short options, options
+   * between the prompt's words, "--" before the last words. */
+  expect_fixture(c, "chat-options.fixture", 2);
+  run_result r;
+  RUN(c, &r, "chat", "--model=mistral-large-latest", "--system=Reply with a JSON object only.",
+      "-t0.2", "Name", "--max-tokens=64", "two", "--json", "--seed", "42", "--", "primary",
+      "colors.");
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, "{\"colors\": [\"red\", \"blue\"]}\n");
+  result_free(&r);
+  RUN(c, &r, "chat", "--temperature", "2e-1", "--model", "mistral-large-latest", "-s",
+      "Reply with a JSON object only.", "--max-tokens", "+64", "--seed=42", "--json",
+      "Name two primary colors.");
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, "{\"colors\": [\"red\", \"blue\"]}\n");
+  result_free(&r);
+}
+
+static void test_chat_prompt_after_double_dash(void **state) {
+  ctx *c = *state;
+  static const char fixture_text[] =
+      "=== request\n"
+      "POST /v1/chat/completions\n"
+      "authorization: Bearer {{API_KEY}}\n"
+      "\n"
+      "{\"model\": \"mistral-small-latest\",\n"
+      " \"messages\": [{\"role\": \"user\", \"content\": \"-5 degrees -h is cold?\"}]}\n"
+      "=== response\n"
+      "HTTP/1.1 200 OK\n"
+      "content-type: application/json\n"
+      "\n"
+      "{\"id\":\"cmpl-1d3f5a7c9e0b4d2f8a6c4e2b0d9f7a5c\",\"object\":\"chat.completion\","
+      "\"created\":1764240700,\"model\":\"mistral-small-latest\",\"choices\":[{\"index\":0,"
+      "\"message\":{\"role\":\"assistant\",\"tool_calls\":null,\"content\":\"Yes.\"},"
+      "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,\"total_tokens\":14,"
+      "\"completion_tokens\":2}}\n";
+  assert_int_equal(fixture_server_expect_text(c->fs, fixture_text, 1), 0);
+  run_result r;
+  RUN(c, &r, "chat", "--", "-5", "degrees", "-h", "is", "cold?");
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, "Yes.\n");
+  result_free(&r);
+}
+
+static void test_chat_raw_prints_json(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "chat-hello.fixture", 1);
+  char *body = fixture_response_body("chat-hello.fixture");
+  run_result r;
+  RUN(c, &r, "chat", "--raw", HELLO_PROMPT);
+  assert_int_equal(r.status, 0);
+  assert_int_equal(r.out_len, strlen(body) + 1);
+  assert_memory_equal(r.out, body, strlen(body));
+  assert_int_equal(r.out[r.out_len - 1], '\n');
+  assert_string_equal(r.err, "");
+  result_free(&r);
+  free(body);
+}
+
+static void test_chat_deprecation_warning(void **state) {
+  ctx *c = *state;
+  static const char fixture_text[] =
+      "=== request\n"
+      "POST /v1/chat/completions\n"
+      "\n"
+      "{\"model\": \"open-mistral-7b\",\n"
+      " \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}\n"
+      "=== response\n"
+      "HTTP/1.1 200 OK\n"
+      "content-type: application/json\n"
+      "x-model-deprecation-timestamp: 2025-03-30T00:00:00Z\n"
+      "\n"
+      "{\"id\":\"cmpl-0e2c4a6f8d1b4f3e9c7a5d3b1f0e2c4a\",\"object\":\"chat.completion\","
+      "\"created\":1764240800,\"model\":\"open-mistral-7b\",\"choices\":[{\"index\":0,"
+      "\"message\":{\"role\":\"assistant\",\"tool_calls\":null,\"content\":\"Hello!\"},"
+      "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":4,\"total_tokens\":7,"
+      "\"completion_tokens\":3}}\n";
+  assert_int_equal(fixture_server_expect_text(c->fs, fixture_text, 1), 0);
+  run_result r;
+  RUN(c, &r, "chat", "-m", "open-mistral-7b", "Hi");
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, "Hello!\n");
+  assert_one_error_line(&r);
+  assert_non_null(strstr(r.err, "deprecated"));
+  assert_non_null(strstr(r.err, "2025-03-30T00:00:00Z"));
+  result_free(&r);
+
+  /* record keeps the header. */
+  assert_int_equal(fixture_server_expect_text(c->fs, fixture_text, 1), 0);
+  char *text = record_into(c, "deprecated.fixture", 0,
+                           ARGS("POST", "/v1/chat/completions",
+                                "{\"model\":\"open-mistral-7b\",\"messages\":[{\"role\":"
+                                "\"user\",\"content\":\"Hi\"}]}"),
+                           NULL);
+  assert_non_null(strstr(text, "\nx-model-deprecation-timestamp: 2025-03-30T00:00:00Z\n"));
+  free(text);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Failures and exit statuses                                               */
+
+static void test_usage_errors_exit_2(void **state) {
+  ctx *c = *state;
+  char missing[1024];
+  path_in(c, "no-such-file.json", missing, sizeof missing);
+  char at_missing[1100];
+  snprintf(at_missing, sizeof at_missing, "@%s", missing);
+  char out_path[1024];
+  path_in(c, "never.fixture", out_path, sizeof out_path);
+
+  const char *const *cases[] = {
+      ARGS("chat", "--bogus", "hi"),
+      ARGS("chat", "-x", "hi"),
+      ARGS("chat", "-t", "abc", "hi"),
+      ARGS("chat", "-t", "0.5x", "hi"),
+      ARGS("chat", "-t", "", "hi"),
+      ARGS("chat", "-t", " 1", "hi"),
+      ARGS("chat", "-t", "nan", "hi"),
+      ARGS("chat", "-t", "inf", "hi"),
+      ARGS("chat", "-t", "1e999", "hi"),
+      ARGS("chat", "-t", "2", "hi"),          /* out of range: the library says no */
+      ARGS("chat", "--temperature=-0.5", "hi"),
+      ARGS("chat", "--max-tokens", "12abc", "hi"),
+      ARGS("chat", "--max-tokens", "-1", "hi"),
+      ARGS("chat", "--max-tokens", "99999999999999999999", "hi"),
+      ARGS("chat", "--max-tokens", "0x10", "hi"),
+      ARGS("chat", "--seed", "1e3", "hi"),
+      ARGS("chat", "--seed", "4.0", "hi"),
+      ARGS("chat", "hi", "--seed"),           /* no value */
+      ARGS("chat", "hi", "-m"),
+      ARGS("chat", "--json=yes", "hi"),
+      ARGS("chat", "--jso", "hi"),            /* no abbreviations */
+      ARGS("chat", "-m", "", "hi"),
+      ARGS("chat", ""),                       /* empty prompt */
+      ARGS("chat", "--server-url", "ftp://example.com", "hi"),
+      ARGS("chat", "\xff\xfe invalid UTF-8"),
+      ARGS("bogus"),
+      ARGS("--bogus"),
+      ARGS("help", "bogus"),
+      ARGS("raw"),
+      ARGS("raw", "GET"),
+      ARGS("raw", "GET", "/v1/models", "{}", "extra"),
+      ARGS("raw", "FETCH", "/v1/models"),
+      ARGS("raw", "GET", "v1/models"),
+      ARGS("raw", "GET", "/v1/mod els"),
+      ARGS("raw", "POST", "/v1/chat/completions", "{not json"),
+      ARGS("raw", "POST", "/v1/chat/completions", at_missing),
+      ARGS("record", "GET", "/v1/models"),    /* no --out */
+      ARGS("record", "--out", "", "GET", "/v1/models"),
+      ARGS("record", "--out", out_path, "--bogus", "GET", "/v1/models"),
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    run_result r;
+    run_in(c, &r, ENV_SERVER_AND_KEY, NULL, cases[i]);
+    if (r.status != 2)
+      fail_msg("case %zu (%s %s): exit %d, stderr \"%s\"", i, cases[i][0],
+               cases[i][1] ? cases[i][1] : "", r.status, r.err);
+    assert_one_error_line(&r);
+    assert_string_equal(r.out, "");
+    result_free(&r);
+  }
+  /* No argument at all. */
+  run_result r;
+  run_in(c, &r, ENV_SERVER_AND_KEY, NULL, (const char *const[]){NULL});
+  assert_int_equal(r.status, 2);
+  assert_one_error_line(&r);
+  result_free(&r);
+  /* An empty prompt on stdin. */
+  run_in(c, &r, ENV_SERVER_AND_KEY, "\n", ARGS("chat"));
+  assert_int_equal(r.status, 2);
+  assert_one_error_line(&r);
+  result_free(&r);
+
+  /* Nothing reached the server, and no file was written. */
+  assert_int_equal(fixture_server_requests(c->fs), 0);
+  assert_int_equal(access(out_path, F_OK), -1);
+}
+
+static void test_missing_key_exits_2(void **state) {
+  ctx *c = *state;
+  run_result r;
+  run_in(c, &r, ENV_SERVER_ONLY, NULL, ARGS("chat", HELLO_PROMPT));
+  assert_int_equal(r.status, 2);
+  assert_one_error_line(&r);
+  assert_non_null(strstr(r.err, "MISTRAL_API_KEY"));
+  assert_string_equal(r.out, "");
+  result_free(&r);
+  run_in(c, &r, ENV_SERVER_ONLY, NULL, ARGS("raw", "GET", "/v1/models"));
+  assert_int_equal(r.status, 2);
+  assert_one_error_line(&r);
+  result_free(&r);
+  assert_int_equal(fixture_server_requests(c->fs), 0);
+}
+
+static void test_invalid_environment_exits_2(void **state) {
+  ctx *c = *state;
+  run_result r;
+  run_env(c, &r, NULL,
+          ARGS("MISTRAL_API_KEY=" CLI_TEST_KEY, "MISTRAL_SERVER_URL=gopher://127.0.0.1:1"),
+          ARGS("chat", HELLO_PROMPT));
+  assert_int_equal(r.status, 2);
+  assert_one_error_line(&r);
+  assert_non_null(strstr(r.err, "MISTRAL_SERVER_URL"));
+  result_free(&r);
+  assert_int_equal(fixture_server_requests(c->fs), 0);
+}
+
+static void test_unauthorized_exits_3(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "chat-401.fixture", 1);
+  run_result r;
+  RUN(c, &r, "chat", "Is this key still valid?");
+  assert_int_equal(r.status, 3);
+  assert_one_error_line(&r);
+  assert_non_null(strstr(r.err, "401"));
+  assert_null(strstr(r.err, CLI_TEST_KEY));
+  assert_string_equal(r.out, "");
+  result_free(&r);
+}
+
+static void test_connection_refused_exits_4(void **state) {
+  ctx *c = *state;
+  /* A port that was just listening and is closed now. */
+  fixture_server *gone = fixture_server_start(NULL);
+  assert_non_null(gone);
+  char url_env[128];
+  snprintf(url_env, sizeof url_env, "MISTRAL_SERVER_URL=%s", fixture_server_url(gone));
+  fixture_server_stop(gone);
+  run_result r;
+  run_env(c, &r, NULL, ARGS(url_env, "MISTRAL_API_KEY=" CLI_TEST_KEY),
+          ARGS("chat", HELLO_PROMPT));
+  assert_int_equal(r.status, 4);
+  assert_one_error_line(&r);
+  assert_string_equal(r.out, "");
+  result_free(&r);
+  run_env(c, &r, NULL, ARGS(url_env, "MISTRAL_API_KEY=" CLI_TEST_KEY),
+          ARGS("raw", "GET", "/v1/models"));
+  assert_int_equal(r.status, 4);
+  assert_one_error_line(&r);
+  result_free(&r);
+}
+
+static void test_bad_response_exits_1(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "chat-bad-response.fixture", 1);
+  run_result r;
+  RUN(c, &r, "chat", "Are you there?");
+  assert_int_equal(r.status, 1);
+  assert_one_error_line(&r);
+  assert_string_equal(r.out, "");
+  result_free(&r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* raw                                                                      */
+
+static void test_raw_get(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "models-list.fixture", 2);
+  char *body = fixture_response_body("models-list.fixture");
+  run_result r;
+  RUN(c, &r, "raw", "GET", "/v1/models");
+  assert_int_equal(r.status, 0);
+  assert_int_equal(r.out_len, strlen(body) + 1);
+  assert_memory_equal(r.out, body, strlen(body));
+  assert_string_equal(r.err, "");
+  result_free(&r);
+  /* The method in lower case and --server-url instead of the environment. */
+  const char *url = fixture_server_url(c->fs);
+  run_env(c, &r, NULL, ARGS("MISTRAL_API_KEY=" CLI_TEST_KEY, "MISTRAL_SERVER_URL=http://127.0.0.1:1"),
+          ARGS("raw", "--server-url", url, "get", "/v1/models"));
+  assert_int_equal(r.status, 0);
+  assert_memory_equal(r.out, body, strlen(body));
+  result_free(&r);
+  free(body);
+}
+
+static void test_raw_post_body_sources(void **state) {
+  ctx *c = *state;
+  static const char request[] =
+      "{\"model\":\"mistral-small-latest\",\"messages\":[{\"role\":\"user\","
+      "\"content\":\"" HELLO_PROMPT "\"}]}";
+  expect_fixture(c, "chat-hello.fixture", 3);
+  char *body = fixture_response_body("chat-hello.fixture");
+  char file[1024], at_file[1100];
+  path_in(c, "body.json", file, sizeof file);
+  write_file(file, request);
+  snprintf(at_file, sizeof at_file, "@%s", file);
+
+  run_result r;
+  RUN(c, &r, "raw", "POST", "/v1/chat/completions", request);
+  assert_int_equal(r.status, 0);
+  assert_memory_equal(r.out, body, strlen(body));
+  result_free(&r);
+  RUN(c, &r, "raw", "POST", "/v1/chat/completions", at_file);
+  assert_int_equal(r.status, 0);
+  assert_memory_equal(r.out, body, strlen(body));
+  result_free(&r);
+  run_in(c, &r, ENV_SERVER_AND_KEY, request, ARGS("raw", "POST", "/v1/chat/completions", "-"));
+  assert_int_equal(r.status, 0);
+  assert_memory_equal(r.out, body, strlen(body));
+  assert_string_equal(r.err, "");
+  result_free(&r);
+  free(body);
+}
+
+static void test_raw_http_error_exits_3(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "raw-404.fixture", 1);
+  char *body = fixture_response_body("raw-404.fixture");
+  run_result r;
+  RUN(c, &r, "raw", "GET", "/v1/models/mistral-nonexistent-model");
+  assert_int_equal(r.status, 3);
+  assert_one_error_line(&r);
+  assert_non_null(strstr(r.err, "404"));
+  /* The error body is printed, as for a success. */
+  assert_int_equal(r.out_len, strlen(body) + 1);
+  assert_memory_equal(r.out, body, strlen(body));
+  result_free(&r);
+  free(body);
+}
+
+/* ------------------------------------------------------------------------ */
+/* record                                                                   */
+
+/* No temporary file of an atomic write is left in the directory. */
+static void assert_no_temporaries(const ctx *c) {
+  DIR *d = opendir(c->dir);
+  assert_non_null(d);
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL)
+    if (strstr(de->d_name, ".tmp-")) fail_msg("temporary file left: %s", de->d_name);
+  closedir(d);
+}
+
+static char *record_into(ctx *c, const char *name, int expect_status, const char *const *args,
+                         char **stdout_text) {
+  char path[1024];
+  path_in(c, name, path, sizeof path);
+  const char *full[8] = {"record", "--out", path};
+  size_t n = 3;
+  for (size_t i = 0; args[i]; i++) {
+    assert_true(n < 7);
+    full[n++] = args[i];
+  }
+  full[n] = NULL;
+  run_result r;
+  run_in(c, &r, ENV_SERVER_AND_KEY, NULL, full);
+  if (r.status != expect_status) fail_msg("record: exit %d, stderr \"%s\"", r.status, r.err);
+  if (expect_status == 0) assert_string_equal(r.err, "");
+  if (stdout_text)
+    *stdout_text = r.out;
+  else
+    free(r.out);
+  free(r.err);
+  assert_no_temporaries(c);
+  char *text = read_all(path, NULL);
+  assert_non_null(text);
+  assert_null(strstr(text, CLI_TEST_KEY));
+  assert_non_null(strstr(text, "\nauthorization: Bearer {{API_KEY}}\n"));
+  /* It parses as a fixture. */
+  char err[256];
+  fixture *fx = fixture_load(path, err, sizeof err);
+  if (!fx) fail_msg("recorded fixture does not parse: %s", err);
+  fixture_free(fx);
+  return text;
+}
+
+static void test_record_chat_replays(void **state) {
+  ctx *c = *state;
+  static const char request[] =
+      "{\"model\":\"mistral-small-latest\",\"messages\":[{\"role\":\"user\","
+      "\"content\":\"" HELLO_PROMPT "\"}]}";
+  expect_fixture(c, "chat-hello.fixture", 1);
+  char *first_out = NULL;
+  char *text = record_into(c, "chat.fixture", 0, ARGS("POST", "/v1/chat/completions", request),
+                           &first_out);
+  char *body = fixture_response_body("chat-hello.fixture");
+  /* record prints the body like raw. */
+  assert_memory_equal(first_out, body, strlen(body));
+  free(first_out);
+  free(body);
+  assert_non_null(strstr(text, "=== request\nPOST /v1/chat/completions\n"));
+  assert_non_null(strstr(text, "\ncontent-type: application/json\n"));
+  assert_non_null(strstr(text, "=== response\nHTTP/1.1 200 OK\n"));
+  assert_non_null(strstr(text, "\nmistral-correlation-id: 019ac6c0-2b1d-7e4f-9a83-1c5d7e9f2b40\n"));
+  /* Pretty-printed bodies, numbers and strings as sent. */
+  assert_non_null(strstr(text, "\n  \"model\": \"mistral-small-latest\",\n"));
+  assert_non_null(strstr(text, "\n  \"created\": 1764240500,\n"));
+  assert_non_null(strstr(text, "\"content\": \"" HELLO_ANSWER "\"\n"));
+  free(text);
+
+  /* Replayed, it answers the same call made by chat and by raw. */
+  char path[1024];
+  path_in(c, "chat.fixture", path, sizeof path);
+  assert_int_equal(fixture_server_expect(c->fs, path, 2), 0);
+  run_result r;
+  RUN(c, &r, "chat", HELLO_PROMPT);
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, HELLO_ANSWER "\n");
+  result_free(&r);
+  RUN(c, &r, "raw", "POST", "/v1/chat/completions", request);
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, HELLO_ANSWER));
+  result_free(&r);
+  assert_int_equal(fixture_server_mismatches(c->fs), 0);
+}
+
+static void test_record_get_replays(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "models-list.fixture", 1);
+  char *text = record_into(c, "models.fixture", 0, ARGS("GET", "/v1/models"), NULL);
+  /* No body: no content-type, an empty body section. */
+  assert_null(strstr(text, "content-type: application/json\n\n{"));
+  assert_non_null(strstr(text, "GET /v1/models\nauthorization: Bearer {{API_KEY}}\n\n=== response\n"));
+  free(text);
+  char path[1024];
+  path_in(c, "models.fixture", path, sizeof path);
+  assert_int_equal(fixture_server_expect(c->fs, path, 1), 0);
+  run_result r;
+  RUN(c, &r, "raw", "GET", "/v1/models");
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, "\"id\": \"mistral-embed\""));
+  result_free(&r);
+}
+
+static void test_record_scrubs_echoed_key(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "key-echo.fixture", 1);
+  /* An error response is recorded too; the exit status still says 401. */
+  char *text =
+      record_into(c, "echo.fixture", 3, ARGS("GET", "/v1/models/mistral-tiny-2312"), NULL);
+  assert_non_null(strstr(text, "HTTP/1.1 401 Unauthorized\n"));
+  assert_non_null(strstr(text, "\nx-request-id: {{API_KEY}}\n"));
+  assert_non_null(strstr(text, "\"Invalid API key: {{API_KEY}}\""));
+  assert_int_equal(count_of(text, "{{API_KEY}}"), 4); /* comment, request, header, body */
+  free(text);
+  char path[1024];
+  path_in(c, "echo.fixture", path, sizeof path);
+  assert_int_equal(fixture_server_expect(c->fs, path, 1), 0);
+  run_result r;
+  RUN(c, &r, "raw", "GET", "/v1/models/mistral-tiny-2312");
+  assert_int_equal(r.status, 3);
+  assert_one_error_line(&r);
+  result_free(&r);
+}
+
+static void test_record_keeps_other_bodies_exact(void **state) {
+  ctx *c = *state;
+  static const char target[] = "/v1/files/6f1d2c3b-4a59-4e68-8f7a-9b0c1d2e3f40/content";
+  expect_fixture(c, "file-content.fixture", 1);
+  char *body = fixture_response_body("file-content.fixture");
+  char *first_out = NULL;
+  char *text = record_into(c, "file.fixture", 0, ARGS("GET", target), &first_out);
+  assert_string_equal(first_out, body); /* it ends with a newline: printed as is */
+  assert_non_null(strstr(text, "\ncontent-type: application/octet-stream\n"));
+  free(text);
+  char path[1024];
+  path_in(c, "file.fixture", path, sizeof path);
+  assert_int_equal(fixture_server_expect(c->fs, path, 1), 0);
+  run_result r;
+  RUN(c, &r, "raw", "GET", target);
+  assert_int_equal(r.status, 0);
+  assert_int_equal(r.out_len, strlen(body));
+  assert_memory_equal(r.out, body, r.out_len);
+  result_free(&r);
+  free(first_out);
+  free(body);
+}
+
+static void test_record_pretty_json_is_equivalent(void **state) {
+  ctx *c = *state;
+  /* Escapes, non-ASCII text, exponents, empty and nested containers. */
+  static const char request[] =
+      "{\"model\":\"mistral-small-latest\",\"messages\":[{\"role\":\"user\",\"content\":"
+      "\"caf\\u00e9 \\\"quoted\\\" \\\\ \\/ tab\\t \xc3\xbc\"}],\"temperature\":1E-1,"
+      "\"stop\":[]}";
+  static const char response_body[] =
+      "{\"a\":[],\"b\":{},\"c\":\"\\u00e9\\\"\\\\\\/\\n\",\"d\":-1.5e+10,"
+      "\"e\":[1,[2,{\"f\":null}]],\"g\":true,\"h\":false,\"i\":0,\"\xc3\xa9\":\"\xc3\xbc\","
+      "\"j\":0.30000000000000004}";
+  char fixture_text[2048];
+  snprintf(fixture_text, sizeof fixture_text,
+           "=== request\nPOST /v1/chat/completions\n\n%s\n=== response\nHTTP/1.1 200 OK\n"
+           "content-type: application/json\n\n%s\n",
+           request, response_body);
+  assert_int_equal(fixture_server_expect_text(c->fs, fixture_text, 1), 0);
+  char *text = record_into(c, "pretty.fixture", 0, ARGS("POST", "/v1/chat/completions", request),
+                           NULL);
+  /* Tokens are kept as written. */
+  assert_non_null(strstr(text, "\n  \"temperature\": 1E-1,\n"));
+  assert_non_null(strstr(text, "\n  \"d\": -1.5e+10,\n"));
+  assert_non_null(strstr(text, "\n  \"j\": 0.30000000000000004\n"));
+  assert_non_null(strstr(text, "\n  \"a\": [],\n  \"b\": {},\n"));
+  free(text);
+
+  /* Replayed: the same request matches, and the body means the same. */
+  char path[1024];
+  path_in(c, "pretty.fixture", path, sizeof path);
+  assert_int_equal(fixture_server_expect(c->fs, path, 1), 0);
+  run_result r;
+  RUN(c, &r, "raw", "POST", "/v1/chat/completions", request);
+  assert_int_equal(r.status, 0);
+  json_error_t jerr;
+  json_t *want = json_loads(response_body, JSON_REJECT_DUPLICATES, &jerr);
+  json_t *got = json_loads(r.out, JSON_REJECT_DUPLICATES, &jerr);
+  assert_non_null(want);
+  assert_non_null(got);
+  assert_true(json_equal(want, got));
+  json_decref(want);
+  json_decref(got);
+  result_free(&r);
+}
+
+static void test_record_replaces_file_atomically(void **state) {
+  ctx *c = *state;
+  char path[1024];
+  path_in(c, "models.fixture", path, sizeof path);
+  write_file(path, "old content\n");
+  expect_fixture(c, "models-list.fixture", 1);
+  char *text = record_into(c, "models.fixture", 0, ARGS("GET", "/v1/models"), NULL);
+  assert_null(strstr(text, "old content"));
+  free(text);
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  assert_true(S_ISREG(st.st_mode));
+}
+
+static void test_record_unwritable_exits_1(void **state) {
+  ctx *c = *state;
+  char path[1024];
+  path_in(c, "no-such-dir/x.fixture", path, sizeof path);
+  expect_fixture(c, "models-list.fixture", 1);
+  run_result r;
+  RUN(c, &r, "record", "-o", path, "GET", "/v1/models");
+  assert_int_equal(r.status, 1);
+  assert_one_error_line(&r);
+  assert_non_null(strstr(r.err, "no-such-dir"));
+  result_free(&r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Help and version                                                         */
+
+static void test_help_and_version(void **state) {
+  ctx *c = *state;
+  run_result r;
+  RUN(c, &r, "--help");
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.err, "");
+  assert_non_null(strstr(r.out, "Usage: mistral COMMAND"));
+  assert_non_null(strstr(r.out, "\n  chat "));
+  assert_non_null(strstr(r.out, "\n  raw "));
+  assert_non_null(strstr(r.out, "\n  record "));
+  assert_non_null(strstr(r.out, "Exit status:"));
+  result_free(&r);
+
+  RUN(c, &r, "chat", "--help");
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.err, "");
+  for (size_t i = 0; i < 9; i++) {
+    static const char *const opts[] = {"--model", "--system", "--temperature", "--max-tokens",
+                                       "--seed", "--json", "--raw", "--server-url", "--version"};
+    if (!strstr(r.out, opts[i])) fail_msg("chat --help does not mention %s", opts[i]);
+  }
+  char *chat_help = r.out;
+  free(r.err);
+  RUN(c, &r, "help", "chat");
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, chat_help);
+  free(chat_help);
+  result_free(&r);
+
+  RUN(c, &r, "raw", "-h");
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, "Usage: mistral raw"));
+  result_free(&r);
+  RUN(c, &r, "record", "--help");
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, "Usage: mistral record"));
+  result_free(&r);
+
+  RUN(c, &r, "--version");
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, "mistral " EXPECTED_VERSION " (libmistral " EXPECTED_VERSION ")\n");
+  result_free(&r);
+  RUN(c, &r, "chat", "--version");
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, "mistral " EXPECTED_VERSION " (libmistral " EXPECTED_VERSION ")\n");
+  result_free(&r);
+  assert_int_equal(fixture_server_requests(c->fs), 0);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s PATH-TO-mistral\n", argv[0]);
+    return 2;
+  }
+  cli_path = argv[1];
+  fixtures_dir = getenv("MISTRAL_FIXTURES");
+  if (!fixtures_dir) {
+    fprintf(stderr, "MISTRAL_FIXTURES is not set\n");
+    return 2;
+  }
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_chat_prints_text, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_chat_prompt_from_stdin, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_chat_options_reach_the_wire, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_chat_option_spellings, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_chat_prompt_after_double_dash, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_chat_raw_prints_json, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_chat_deprecation_warning, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_usage_errors_exit_2, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_missing_key_exits_2, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_invalid_environment_exits_2, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unauthorized_exits_3, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_connection_refused_exits_4, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bad_response_exits_1, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_raw_get, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_raw_post_body_sources, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_raw_http_error_exits_3, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_record_chat_replays, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_record_get_replays, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_record_scrubs_echoed_key, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_record_keeps_other_bodies_exact, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_record_pretty_json_is_equivalent, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_record_replaces_file_atomically, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_record_unwritable_exits_1, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_help_and_version, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
