@@ -37,6 +37,15 @@ MISTRAL_API int mistral_call_options_set_connect_timeout_ms(mistral_call_options
  *  0 means no limit. */
 MISTRAL_API int mistral_call_options_set_idle_timeout_ms(mistral_call_options *opts, long ms);
 
+/**
+ * A flag that cancels the call: when *flag becomes non-zero (a signal
+ * handler may set it, e.g. on Ctrl-C), the call stops within about 100 ms,
+ * closes its connection and returns MISTRAL_E_CANCELLED. The flag is only
+ * read; it must outlive the calls using these options. NULL removes it.
+ */
+MISTRAL_API int mistral_call_options_set_cancel_flag(mistral_call_options *opts,
+                                                     const volatile int *flag);
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,3 +30,9 @@ int mistral_call_options_set_idle_timeout_ms(mistral_call_options *o, long ms) {
   o->idle_timeout_ms = ms;
   return MISTRAL_OK;
 }
+
+int mistral_call_options_set_cancel_flag(mistral_call_options *o, const volatile int *flag) {
+  if (!o) return MISTRAL_E_INVALID_ARG;
+  o->cancel = flag;
+  return MISTRAL_OK;
+}

@@ -10,9 +10,10 @@ struct mistral_call_options {
   long timeout_ms;
   long connect_timeout_ms;
   long idle_timeout_ms;
+  const volatile int *cancel; /* NULL: none */
 };
 
 /* An options value with nothing set. */
-#define M_CALL_OPTIONS_UNSET ((struct mistral_call_options){-1, -1, -1})
+#define M_CALL_OPTIONS_UNSET ((struct mistral_call_options){-1, -1, -1, NULL})
 
 #endif

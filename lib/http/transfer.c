@@ -3,12 +3,14 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/options.h"
 
 struct m_transfer {
   mistral_client *client;
   m_exchange *x; /* NULL once ended */
   CURLM *multi;
   long idle_timeout_ms;
+  const struct mistral_call_options *options;
   int headers_done;
   int status; /* the outcome, once ended */
 };
@@ -20,6 +22,7 @@ int m_transfer_start(m_transfer **out, mistral_client *c, const m_http_request *
   if (!t) return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
   t->client = c;
   t->idle_timeout_ms = idle_timeout_ms;
+  t->options = req->options;
   int rc = m_exchange_begin(&t->x, c, req, resp, err);
   if (rc != MISTRAL_OK) {
     m_free(&c->alloc, t);
@@ -60,7 +63,10 @@ int m_transfer_run(m_transfer *t, int (*ready)(void *), void *ready_data, mistra
     if (ready && ready(ready_data)) return t->x ? MISTRAL_OK : t->status;
     if (!t->x) break;
 
-    int wait_ms = 1000;
+    /* With a cancel flag, wake often enough to notice it promptly. */
+    const struct mistral_call_options *o = t->options;
+    if (o && o->cancel && *o->cancel) return end(t, CURLE_ABORTED_BY_CALLBACK, err);
+    int wait_ms = o && o->cancel ? 100 : 1000;
     if (t->idle_timeout_ms > 0) {
       double idle = m_exchange_idle_ms(t->x);
       if (idle >= (double)t->idle_timeout_ms) {

@@ -141,6 +141,22 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
   return n;
 }
 
+/* Called by libcurl many times a second during a transfer: stops it when
+ * the caller's cancel flag is up. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+  (void)dltotal;
+  (void)dlnow;
+  (void)ultotal;
+  (void)ulnow;
+  m_exchange *x = ud;
+  if (*x->req->options->cancel) {
+    x->cancelled = 1;
+    return 1;
+  }
+  return 0;
+}
+
 /* ---- setup ---- */
 
 /* A path must start with '/' and hold only characters allowed in a URL
@@ -253,6 +269,10 @@ static int configure(m_exchange *x) {
   SET(CURLOPT_WRITEFUNCTION, on_body);
   SET(CURLOPT_WRITEDATA, x);
   SET(CURLOPT_ERRORBUFFER, x->errbuf);
+  int cancellable = o && o->cancel;
+  SET(CURLOPT_NOPROGRESS, cancellable ? 0L : 1L);
+  SET(CURLOPT_XFERINFOFUNCTION, cancellable ? on_progress : NULL);
+  SET(CURLOPT_XFERINFODATA, x);
 #undef SET
   if (cc == CURLE_OUT_OF_MEMORY) return MISTRAL_E_NOMEM;
   if (cc != CURLE_OK) return MISTRAL_E_INTERNAL;
