@@ -5,7 +5,7 @@
 # From a fresh Debian 12 machine to an answer: installs what the build needs
 # (tools/setup-deps.sh), configures and builds libmistral in ./build, then
 # asks a model PROMPT (default: "Say hello in one short sentence.") with the
-# mistral command-line program.
+# mistral command-line program, printing the answer as it streams in.
 #
 # With MISTRAL_API_KEY set, the question goes to the real API (or to
 # MISTRAL_SERVER_URL). Without it, the answer comes from recorded fixtures:
@@ -42,7 +42,7 @@ cli=$build/tools/mistral/mistral
 [ $# -gt 0 ] || set -- "Say hello in one short sentence."
 
 if [ -n "${MISTRAL_API_KEY:-}" ]; then
-  exec "$cli" chat -- "$@"
+  exec "$cli" chat --stream -- "$@"
 fi
 
 fixtures=tests/fixtures/demo
@@ -80,5 +80,5 @@ url=$(cat "$tmp/url")
 
 echo "quickstart: no MISTRAL_API_KEY set; answering from recorded fixtures ($fixtures) on $url" >&2
 status=0
-MISTRAL_SERVER_URL=$url MISTRAL_API_KEY=replay-no-key "$cli" chat -- "$@" || status=$?
+MISTRAL_SERVER_URL=$url MISTRAL_API_KEY=replay-no-key "$cli" chat --stream -- "$@" || status=$?
 exit "$status"

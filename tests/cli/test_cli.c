@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -858,6 +860,102 @@ static void test_record_unwritable_exits_1(void **state) {
 /* ------------------------------------------------------------------------ */
 /* Help and version                                                         */
 
+/* ---- streaming ------------------------------------------------------------ */
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static void test_chat_stream_prints_text(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "chat-hello-stream.fixture", 1);
+  run_result r;
+  RUN(c, &r, "chat", "--stream", HELLO_PROMPT);
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, HELLO_ANSWER "\n");
+  assert_string_equal(r.err, "");
+  result_free(&r);
+}
+
+static void test_chat_stream_raw_prints_each_chunk(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "chat-hello-stream.fixture", 1);
+  run_result r;
+  RUN(c, &r, "chat", "--stream", "--raw", HELLO_PROMPT);
+  assert_int_equal(r.status, 0);
+  /* Six chunks, one JSON object per line, [DONE] not among them. */
+  size_t lines = 0;
+  for (char *line = r.out, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+    *nl = '\0';
+    json_t *v = json_loads(line, 0, NULL);
+    assert_non_null(v);
+    assert_string_equal(json_string_value(json_object_get(v, "object")), "chat.completion.chunk");
+    json_decref(v);
+    lines++;
+  }
+  assert_int_equal(lines, 6);
+  result_free(&r);
+}
+
+static void test_chat_stream_shows_completed_tool_call(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "chat-tool-stream.fixture", 1);
+  run_result r;
+  RUN(c, &r, "chat", "--stream", "--tool",
+      "get_weather={\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}",
+      "What is the weather in Paris?");
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, "Let me check.\n[tool call get_weather id=call_1] {\"city\":\"Paris\"}\n");
+  result_free(&r);
+}
+
+/* Ctrl-C in the middle of a trickling stream: the text so far stays on
+ * stdout, one line on stderr, exit status 130, and the connection closes. */
+static void test_chat_stream_stops_on_sigint(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "chat-slow-stream.fixture", 1);
+  char out_path[512], err_path[512];
+  path_in(c, "stdout", out_path, sizeof out_path);
+  path_in(c, "stderr", err_path, sizeof err_path);
+  char *argv[] = {(char *)cli_path, (char *)"chat", (char *)"--stream", (char *)HELLO_PROMPT,
+                  NULL};
+  char key_env[] = "MISTRAL_API_KEY=" CLI_TEST_KEY;
+  char *envp[] = {c->url_env, key_env, NULL};
+  posix_spawn_file_actions_t fa;
+  assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid;
+  assert_int_equal(posix_spawn(&pid, cli_path, &fa, NULL, argv, envp), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  /* Wait for the first words, then interrupt. */
+  size_t len = 0;
+  for (int i = 0; i < 100; i++) {
+    char *out = read_all(out_path, &len);
+    int started = out && strstr(out, "Hello") != NULL;
+    free(out);
+    if (started) break;
+    sleep_ms(50);
+  }
+  assert_int_equal(kill(pid, SIGINT), 0);
+  int wstatus;
+  while (waitpid(pid, &wstatus, 0) < 0) assert_int_equal(errno, EINTR);
+  assert_true(WIFEXITED(wstatus));
+  assert_int_equal(WEXITSTATUS(wstatus), 130);
+  char *out = read_all(out_path, &len);
+  char *err = read_all(err_path, &len);
+  assert_non_null(strstr(out, "Hello"));
+  assert_null(strstr(out, "you!")); /* stopped before the end */
+  assert_string_equal(err, "mistral: interrupted\n");
+  free(out);
+  free(err);
+  /* The server saw the connection go away before the stream ended. */
+  for (int i = 0; i < 100 && fixture_server_connections_closed(c->fs) < 1; i++) sleep_ms(20);
+  assert_int_equal(fixture_server_connections_closed(c->fs), 1);
+}
+
 static void test_help_and_version(void **state) {
   ctx *c = *state;
   run_result r;
@@ -942,6 +1040,10 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(test_record_pretty_json_is_equivalent, setup, teardown),
       cmocka_unit_test_setup_teardown(test_record_replaces_file_atomically, setup, teardown),
       cmocka_unit_test_setup_teardown(test_record_unwritable_exits_1, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_chat_stream_prints_text, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_chat_stream_raw_prints_each_chunk, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_chat_stream_shows_completed_tool_call, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_chat_stream_stops_on_sigint, setup, teardown),
       cmocka_unit_test_setup_teardown(test_help_and_version, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

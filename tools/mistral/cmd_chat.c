@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* mistral chat: one prompt in, the model's answer out. */
+/* mistral chat: one prompt in, the model's answer out (whole, or streamed
+ * as it is generated). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,8 @@ enum {
   OPT_SEED,
   OPT_JSON,
   OPT_RAW,
+  OPT_STREAM,
+  OPT_TOOL,
   OPT_SERVER_URL,
   OPT_HELP,
   OPT_VERSION
@@ -29,6 +33,8 @@ static const cli_option chat_options[] = {
     {"seed", 0, true, OPT_SEED},
     {"json", 0, false, OPT_JSON},
     {"raw", 0, false, OPT_RAW},
+    {"stream", 0, false, OPT_STREAM},
+    {"tool", 0, true, OPT_TOOL},
     {"server-url", 0, true, OPT_SERVER_URL},
     {"help", 'h', false, OPT_HELP},
     {"version", 0, false, OPT_VERSION},
@@ -51,6 +57,12 @@ static void chat_help(void) {
          "      --json             JSON mode: the answer is a JSON object\n"
          "                         (ask for one in the prompt too)\n"
          "      --raw              print the whole response JSON, not just the text\n"
+         "                         (with --stream: each chunk's JSON, one per line)\n"
+         "      --stream           print the answer as it is generated; Ctrl-C\n"
+         "                         stops it cleanly (exit status 130)\n"
+         "      --tool NAME[=JSON] offer the model a function tool NAME, with JSON\n"
+         "                         Schema parameters; repeatable. Tool calls are\n"
+         "                         printed as '[tool call NAME id=ID] ARGUMENTS'\n"
          "      --server-url URL   the API server (default $MISTRAL_SERVER_URL,\n"
          "                         else " MISTRAL_DEFAULT_SERVER_URL ")\n"
          "  -h, --help             show this help and exit\n"
@@ -59,6 +71,7 @@ static void chat_help(void) {
          "Examples:\n"
          "  mistral chat 'What is the capital of France?'\n"
          "  echo 'Summarise: ...' | mistral chat -m mistral-large-latest -t 0.2\n"
+         "  mistral chat --stream 'Tell me a story.'\n"
          "\n"
          "%s\n%s",
          cli_environment_help, cli_exit_help);
@@ -74,6 +87,9 @@ typedef struct chat_options_set {
   int64_t seed;
   bool json;
   bool raw;
+  bool stream;
+  const char **tools; /* "NAME" or "NAME=JSON" */
+  size_t tool_count;
 } chat_options_set;
 
 /* Joins words with single spaces into a new string. */
@@ -154,6 +170,13 @@ static int build_request(mistral_chat_request **out, const chat_options_set *o,
   if (rc == MISTRAL_OK && o->has_seed) rc = mistral_chat_request_set_random_seed(req, o->seed);
   if (rc == MISTRAL_OK && o->json)
     rc = mistral_chat_request_set_response_format(req, MISTRAL_RESPONSE_FORMAT_JSON_OBJECT);
+  for (size_t i = 0; rc == MISTRAL_OK && i < o->tool_count; i++) {
+    const char *eq = strchr(o->tools[i], '=');
+    char *name = eq ? strndup(o->tools[i], (size_t)(eq - o->tools[i])) : strdup(o->tools[i]);
+    rc = name ? mistral_chat_request_add_function_tool(req, name, NULL, eq ? eq + 1 : NULL, false)
+              : MISTRAL_E_NOMEM;
+    free(name);
+  }
   if (rc != MISTRAL_OK) {
     int status = refused(rc, req, err);
     mistral_chat_request_free(req);
@@ -163,9 +186,21 @@ static int build_request(mistral_chat_request **out, const chat_options_set *o,
   return CLI_EXIT_OK;
 }
 
+static void print_tool_call(const mistral_tool_call *tc) {
+  printf("[tool call %s id=%s] %s\n", tc->name ? tc->name : "?", tc->id ? tc->id : "-",
+         tc->arguments);
+}
+
 static int print_response(const mistral_chat_response *resp, bool raw) {
   if (raw) return cli_print_body(resp->raw_json, resp->raw_json_len);
   const char *text = mistral_chat_response_text(resp);
+  const mistral_assistant_message *msg =
+      resp->choice_count ? resp->choices[0]->message : NULL;
+  if (msg && msg->tool_call_count) {
+    if (text && *text) printf("%s\n", text);
+    for (size_t i = 0; i < msg->tool_call_count; i++) print_tool_call(msg->tool_calls[i]);
+    return CLI_EXIT_OK;
+  }
   if (!text) {
     const char *why = resp->choice_count && resp->choices[0]->finish_reason_raw
                           ? resp->choices[0]->finish_reason_raw
@@ -223,6 +258,16 @@ static int parse_options(int argc, char **argv, chat_options_set *o, const char 
       case OPT_RAW:
         o->raw = true;
         break;
+      case OPT_STREAM:
+        o->stream = true;
+        break;
+      case OPT_TOOL:
+        if (!*arg || *arg == '=') {
+          cli_error("--tool needs a function name (NAME or NAME=PARAMETERS_JSON)");
+          return CLI_EXIT_USAGE;
+        }
+        o->tools[o->tool_count++] = arg;
+        break;
       case OPT_SERVER_URL:
         o->server_url = arg;
         break;
@@ -238,10 +283,75 @@ static int parse_options(int argc, char **argv, chat_options_set *o, const char 
   }
 }
 
+/* Set by SIGINT; the library polls it through the call's cancel flag. */
+static volatile sig_atomic_t interrupted;
+_Static_assert(sizeof(sig_atomic_t) == sizeof(int), "the cancel flag is an int");
+
+static void on_sigint(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+/* Streams the answer: text as it arrives (flushed per chunk), each tool call
+ * once complete, or with --raw each chunk's JSON on a line. */
+static int stream_answer(mistral_client *client, mistral_chat_request *req, bool raw,
+                         mistral_error *err) {
+  mistral_call_options *opts = NULL;
+  if (mistral_call_options_new(&opts) != MISTRAL_OK) return cli_report(MISTRAL_E_NOMEM, NULL);
+  mistral_call_options_set_cancel_flag(opts, (const volatile int *)&interrupted);
+  mistral_chat_request_set_call_options(req, opts);
+  mistral_call_options_free(opts);
+
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old);
+
+  mistral_chat_stream *s = NULL;
+  int rc = mistral_chat_stream_open(&s, client, req, err);
+  bool mid_line = false;
+  const mistral_chat_chunk *chunk;
+  while (rc == MISTRAL_OK && (rc = mistral_chat_stream_next(&chunk, s, err)) == MISTRAL_OK &&
+         chunk) {
+    if (raw) {
+      fwrite(chunk->raw_json, 1, chunk->raw_json_len, stdout);
+      putchar('\n');
+    } else {
+      for (size_t i = 0; i < chunk->choice_count; i++) {
+        const char *text = chunk->choices[i]->delta ? chunk->choices[i]->delta->content : NULL;
+        if (chunk->choices[i]->index == 0 && text && *text) {
+          fputs(text, stdout);
+          mid_line = text[strlen(text) - 1] != '\n';
+        }
+      }
+      const mistral_chat_accumulator *acc = mistral_chat_stream_accumulator(s);
+      for (size_t i = 0; i < mistral_chat_accumulator_completed_count(acc); i++) {
+        if (mid_line) putchar('\n');
+        mid_line = false;
+        print_tool_call(mistral_chat_accumulator_completed(acc, i, NULL));
+      }
+    }
+    fflush(stdout);
+  }
+  if (mid_line) putchar('\n');
+  mistral_chat_stream_free(s);
+  sigaction(SIGINT, &old, NULL);
+  if (rc == MISTRAL_E_CANCELLED && interrupted) {
+    fflush(stdout);
+    cli_error("interrupted");
+    return 130;
+  }
+  return rc == MISTRAL_OK ? cli_finish_stdout(CLI_EXIT_OK) : cli_report(rc, err);
+}
+
 int cmd_chat(int argc, char **argv) {
   chat_options_set o = {.model = DEFAULT_MODEL};
   const char **words = malloc(sizeof *words * (size_t)argc);
-  if (!words) {
+  o.tools = malloc(sizeof *o.tools * (size_t)argc);
+  if (!words || !o.tools) {
+    free(o.tools);
+    free((void *)words);
     cli_error("out of memory");
     return CLI_EXIT_FAILURE;
   }
@@ -249,6 +359,7 @@ int cmd_chat(int argc, char **argv) {
   int status = parse_options(argc, argv, &o, words, &count);
   if (status >= 0) {
     free((void *)words);
+    free((void *)o.tools);
     return status;
   }
 
@@ -269,6 +380,10 @@ int cmd_chat(int argc, char **argv) {
   status = cli_client_new(&client, o.server_url);
   if (status != CLI_EXIT_OK) goto done;
 
+  if (o.stream) {
+    status = stream_answer(client, req, o.raw, err);
+    goto done;
+  }
   int rc = mistral_chat_complete(&resp, client, req, err);
   if (rc != MISTRAL_OK) {
     status = cli_report(rc, err);
@@ -287,5 +402,6 @@ done:
   mistral_error_free(err);
   free(prompt);
   free((void *)words);
+  free((void *)o.tools);
   return status;
 }
