@@ -359,6 +359,14 @@ MISTRAL_API int mistral_message_set_name(mistral_message *msg, const char *name)
 MISTRAL_API int mistral_chat_request_to_json(char **out, const mistral_chat_request *req,
                                              mistral_error *err);
 
+/**
+ * The body of a streaming call ("stream": true added), for callers who
+ * bring their own transport and feed the answer to the stream decoder
+ * (mistral/stream.h). Same contract as mistral_chat_request_to_json().
+ */
+MISTRAL_API int mistral_chat_request_to_stream_json(char **out, const mistral_chat_request *req,
+                                                    mistral_error *err);
+
 /* ------------------------------------------------------------------------ */
 /* Responses                                                                */
 /* ------------------------------------------------------------------------ */

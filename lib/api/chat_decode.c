@@ -3,9 +3,9 @@
 
 #include <string.h>
 
-#include "core/buf.h"
 #include "core/error.h"
-#include "json/json_util.h"
+#include "core/utf8.h"
+#include "json/jv.h"
 
 static const struct {
   const char *name;
@@ -41,104 +41,105 @@ static mistral_chunk_type chunk_type(const char *s) {
   return MISTRAL_CHUNK_UNKNOWN;
 }
 
+/* A string member (borrowed from the tree, which lives in the arena). */
+static const char *str(const m_jv *obj, const char *key) {
+  return m_jv_string(m_jv_get(obj, key), NULL);
+}
+
 /* The text of a thinking chunk: its text parts, concatenated. */
-static char *thinking_text(m_arena *ar, json_t *parts, int *oom) {
-  m_buf b;
-  m_buf_init(&b, &ar->alloc);
-  size_t i;
-  json_t *part;
-  json_array_foreach(parts, i, part) {
-    json_t *t = json_object_get(part, "text");
-    if (json_is_string(t) && m_buf_append(&b, json_string_value(t), json_string_length(t))) {
-      *oom = 1;
-      break;
-    }
+static char *thinking_text(m_arena *ar, const m_jv *parts) {
+  size_t total = 0, n = m_jv_len(parts);
+  for (size_t i = 0; i < n; i++) {
+    const m_jv *t = m_jv_get(m_jv_at(parts, i), "text");
+    if (m_jv_is_string(t)) total += m_jv_len(t);
   }
-  char *s = *oom ? NULL : m_arena_strndup(ar, m_buf_str(&b), b.len);
-  if (!s) *oom = 1;
-  m_buf_free(&b);
+  char *s = m_arena_alloc(ar, total + 1);
+  if (!s) return NULL;
+  size_t pos = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t len;
+    const char *t = m_jv_string(m_jv_get(m_jv_at(parts, i), "text"), &len);
+    if (!t) continue;
+    memcpy(s + pos, t, len);
+    pos += len;
+  }
+  s[pos] = '\0';
   return s;
 }
 
-mistral_content_chunk *m_decode_chunk(m_arena *ar, json_t *chunk) {
+mistral_content_chunk *m_decode_chunk(m_arena *ar, const m_jv *chunk) {
   mistral_content_chunk *c = m_arena_calloc(ar, 1, sizeof *c);
   if (!c) return NULL;
-  int oom = 0;
-  json_t *type = json_object_get(chunk, "type");
-  c->type_name = m_json_arena_str(ar, type);
-  c->type = chunk_type(json_string_value(type));
-  c->json = m_json_arena_dump(ar, chunk, &oom);
+  c->type_name = str(chunk, "type");
+  c->type = chunk_type(c->type_name);
+  c->json = m_jv_arena_compact(ar, chunk, NULL);
   switch (c->type) {
-  case MISTRAL_CHUNK_TEXT: c->text = m_json_arena_str(ar, json_object_get(chunk, "text")); break;
+  case MISTRAL_CHUNK_TEXT: c->text = str(chunk, "text"); break;
   case MISTRAL_CHUNK_IMAGE_URL: {
-    json_t *iu = json_object_get(chunk, "image_url");
-    c->url = m_json_arena_str(ar, json_is_object(iu) ? json_object_get(iu, "url") : iu);
-    if (json_is_object(iu)) c->detail = m_json_arena_str(ar, json_object_get(iu, "detail"));
+    const m_jv *iu = m_jv_get(chunk, "image_url");
+    c->url = m_jv_is_object(iu) ? str(iu, "url") : m_jv_string(iu, NULL);
+    if (m_jv_is_object(iu)) c->detail = str(iu, "detail");
     break;
   }
   case MISTRAL_CHUNK_DOCUMENT_URL:
-    c->url = m_json_arena_str(ar, json_object_get(chunk, "document_url"));
-    c->name = m_json_arena_str(ar, json_object_get(chunk, "document_name"));
+    c->url = str(chunk, "document_url");
+    c->name = str(chunk, "document_name");
     break;
-  case MISTRAL_CHUNK_FILE: c->file_id = m_json_arena_str(ar, json_object_get(chunk, "file_id")); break;
+  case MISTRAL_CHUNK_FILE: c->file_id = str(chunk, "file_id"); break;
   case MISTRAL_CHUNK_THINKING: {
-    json_t *parts = json_object_get(chunk, "thinking");
-    if (json_is_array(parts)) c->text = thinking_text(ar, parts, &oom);
+    const m_jv *parts = m_jv_get(chunk, "thinking");
+    if (m_jv_is_array(parts) && !(c->text = thinking_text(ar, parts))) return NULL;
     break;
   }
-  case MISTRAL_CHUNK_INPUT_AUDIO:
-    c->text = m_json_arena_str(ar, json_object_get(chunk, "input_audio"));
-    break;
+  case MISTRAL_CHUNK_INPUT_AUDIO: c->text = str(chunk, "input_audio"); break;
   case MISTRAL_CHUNK_TOOL_REFERENCE:
-    c->url = m_json_arena_str(ar, json_object_get(chunk, "url"));
-    c->name = m_json_arena_str(ar, json_object_get(chunk, "title"));
+    c->url = str(chunk, "url");
+    c->name = str(chunk, "title");
     break;
   case MISTRAL_CHUNK_REFERENCE:
   case MISTRAL_CHUNK_UNKNOWN: break;
   }
-  /* A NULL from m_json_arena_str is either "absent" or "no memory"; the
-   * arena only fails when the system is out of memory, which the dump of
-   * the whole chunk (always present) detects. */
-  return oom || !c->json ? NULL : c;
+  /* chunk is never NULL here (an array item): a NULL json is no memory. */
+  return c->json ? c : NULL;
 }
 
-static mistral_tool_call *decode_tool_call(m_arena *ar, json_t *tc, int64_t position,
+static mistral_tool_call *decode_tool_call(m_arena *ar, const m_jv *tc, int64_t position,
                                            m_decode_mode mode) {
   mistral_tool_call *t = m_arena_calloc(ar, 1, sizeof *t);
   if (!t) return NULL;
-  json_t *fn = json_object_get(tc, "function");
-  json_t *args = json_object_get(fn, "arguments");
-  int oom = 0;
-  t->id = m_json_arena_str(ar, json_object_get(tc, "id"));
-  t->type = m_json_arena_str(ar, json_object_get(tc, "type"));
+  const m_jv *fn = m_jv_get(tc, "function");
+  const m_jv *args = m_jv_get(fn, "arguments");
+  t->id = str(tc, "id");
+  t->type = str(tc, "type");
   if (!t->type && mode == M_DECODE_MESSAGE) t->type = "function";
-  json_t *index = json_object_get(tc, "index");
-  t->index = json_is_integer(index) ? (int64_t)json_integer_value(index) : position;
-  t->name = m_json_arena_str(ar, json_object_get(fn, "name"));
+  const m_jv *index = m_jv_get(tc, "index");
+  t->index = m_jv_is_int(index) ? m_jv_int(index) : position;
+  t->name = str(fn, "name");
   /* Arguments are JSON text for the caller whatever the server sent: a
-   * string as is, an object (some models, the spec allows it) as JSON. */
-  if (json_is_string(args)) t->arguments = m_json_arena_str(ar, args);
-  else if (args && !json_is_null(args)) t->arguments = m_json_arena_dump(ar, args, &oom);
+   * string as is, an object (some models, the spec allows it) as compact
+   * JSON text. */
+  if (m_jv_is_string(args)) t->arguments = m_jv_string(args, NULL);
+  else if (args && !m_jv_is_null(args)) t->arguments = m_jv_arena_compact(ar, args, NULL);
   else t->arguments = mode == M_DECODE_MESSAGE ? "{}" : "";
-  return oom || !t->arguments ? NULL : t;
+  return t->arguments ? t : NULL;
 }
 
-int m_decode_message(m_arena *ar, json_t *msg, mistral_assistant_message *out,
+int m_decode_message(m_arena *ar, const m_jv *msg, mistral_assistant_message *out,
                      m_decode_mode mode) {
   memset(out, 0, sizeof *out);
-  out->role = m_json_arena_str(ar, json_object_get(msg, "role"));
+  out->role = str(msg, "role");
   if (!out->role && mode == M_DECODE_MESSAGE) out->role = "assistant";
-  out->prefix = json_is_true(json_object_get(msg, "prefix"));
+  out->prefix = m_jv_is_true(m_jv_get(msg, "prefix"));
 
-  json_t *content = json_object_get(msg, "content");
-  if (json_is_string(content)) {
-    if (!(out->content = m_json_arena_str(ar, content))) return MISTRAL_E_NOMEM;
-  } else if (json_is_array(content)) {
-    size_t n = json_array_size(content), text_len = 0;
+  const m_jv *content = m_jv_get(msg, "content");
+  if (m_jv_is_string(content)) {
+    out->content = m_jv_string(content, NULL);
+  } else if (m_jv_is_array(content)) {
+    size_t n = m_jv_len(content), text_len = 0;
     mistral_content_chunk **chunks = m_arena_calloc(ar, n ? n : 1, sizeof *chunks);
     if (!chunks) return MISTRAL_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
-      if (!(chunks[i] = m_decode_chunk(ar, json_array_get(content, i)))) return MISTRAL_E_NOMEM;
+      if (!(chunks[i] = m_decode_chunk(ar, m_jv_at(content, i)))) return MISTRAL_E_NOMEM;
       if (chunks[i]->type == MISTRAL_CHUNK_TEXT && chunks[i]->text)
         text_len += strlen(chunks[i]->text);
     }
@@ -158,13 +159,13 @@ int m_decode_message(m_arena *ar, json_t *msg, mistral_assistant_message *out,
     out->chunk_count = n;
   }
 
-  json_t *calls = json_object_get(msg, "tool_calls");
-  if (json_is_array(calls) && json_array_size(calls)) {
-    size_t n = json_array_size(calls);
+  const m_jv *calls = m_jv_get(msg, "tool_calls");
+  if (m_jv_is_array(calls) && m_jv_len(calls)) {
+    size_t n = m_jv_len(calls);
     mistral_tool_call **tcs = m_arena_calloc(ar, n, sizeof *tcs);
     if (!tcs) return MISTRAL_E_NOMEM;
     for (size_t i = 0; i < n; i++)
-      if (!(tcs[i] = decode_tool_call(ar, json_array_get(calls, i), (int64_t)i, mode)))
+      if (!(tcs[i] = decode_tool_call(ar, m_jv_at(calls, i), (int64_t)i, mode)))
         return MISTRAL_E_NOMEM;
     out->tool_calls = (const mistral_tool_call *const *)tcs;
     out->tool_call_count = n;
@@ -172,55 +173,69 @@ int m_decode_message(m_arena *ar, json_t *msg, mistral_assistant_message *out,
   return MISTRAL_OK;
 }
 
-int m_decode_usage(m_arena *ar, json_t *usage, mistral_usage *out) {
+int m_decode_usage(m_arena *ar, const m_jv *usage, mistral_usage *out) {
   memset(out, 0, sizeof *out);
-  int oom = 0;
-  if (json_is_object(usage)) {
-    out->prompt_tokens = m_json_int(usage, "prompt_tokens");
-    out->completion_tokens = m_json_int(usage, "completion_tokens");
-    out->total_tokens = m_json_int(usage, "total_tokens");
-    out->json = m_json_arena_dump(ar, usage, &oom);
-  } else {
+  if (!m_jv_is_object(usage)) {
     out->json = "{}";
+    return MISTRAL_OK;
   }
-  return oom ? MISTRAL_E_NOMEM : MISTRAL_OK;
+  out->prompt_tokens = m_jv_int(m_jv_get(usage, "prompt_tokens"));
+  out->completion_tokens = m_jv_int(m_jv_get(usage, "completion_tokens"));
+  out->total_tokens = m_jv_int(m_jv_get(usage, "total_tokens"));
+  out->json = m_jv_arena_compact(ar, usage, NULL);
+  return out->json ? MISTRAL_OK : MISTRAL_E_NOMEM;
 }
 
 static int bad(mistral_error *err, const char *what) {
   return m_err_set(err, MISTRAL_E_BAD_RESPONSE, "malformed chat response: %s", what);
 }
 
-static int decode_root(m_chat_response_box *box, json_t *root, mistral_error *err) {
+/* "invalid JSON at byte N: why near '<text>'": the text is the token that
+ * failed, from its start to the bad byte, when it is short printable UTF-8
+ * (whole, never cut: the API key redaction must see a key whole). */
+static int bad_json(mistral_error *err, const char *body, size_t len, const m_jv_error *je) {
+  size_t from = je->token, n = (je->offset < len ? je->offset + 1 : len) - from;
+  int quote = n > 0 && n <= 64 && m_utf8_valid(body + from, n, NULL);
+  for (size_t i = 0; quote && i < n; i++)
+    if ((unsigned char)body[from + i] < 0x20 || body[from + i] == 0x7f) quote = 0;
+  if (!quote)
+    return m_err_set(err, MISTRAL_E_BAD_RESPONSE,
+                     "malformed chat response: invalid JSON at byte %zu: %s", je->offset, je->msg);
+  return m_err_set(err, MISTRAL_E_BAD_RESPONSE,
+                   "malformed chat response: invalid JSON at byte %zu: %s near '%.*s'",
+                   je->offset, je->msg, (int)n, body + from);
+}
+
+static int decode_root(m_chat_response_box *box, const m_jv *root, mistral_error *err) {
   m_arena *ar = &box->arena;
   mistral_chat_response *r = &box->pub;
-  if (!json_is_object(root)) return bad(err, "the body is not a JSON object");
-  json_t *choices = json_object_get(root, "choices");
-  if (!json_is_array(choices)) return bad(err, "no \"choices\" array");
+  if (!m_jv_is_object(root)) return bad(err, "the body is not a JSON object");
+  const m_jv *choices = m_jv_get(root, "choices");
+  if (!m_jv_is_array(choices)) return bad(err, "no \"choices\" array");
 
-  r->id = m_json_arena_str(ar, json_object_get(root, "id"));
-  r->object = m_json_arena_str(ar, json_object_get(root, "object"));
-  r->model = m_json_arena_str(ar, json_object_get(root, "model"));
-  r->created = m_json_int(root, "created");
+  r->id = str(root, "id");
+  r->object = str(root, "object");
+  r->model = str(root, "model");
+  r->created = m_jv_int(m_jv_get(root, "created"));
   mistral_usage *usage = m_arena_alloc(ar, sizeof *usage);
-  if (!usage || m_decode_usage(ar, json_object_get(root, "usage"), usage)) goto oom;
+  if (!usage || m_decode_usage(ar, m_jv_get(root, "usage"), usage)) goto oom;
   r->usage = usage;
 
-  size_t n = json_array_size(choices);
+  size_t n = m_jv_len(choices);
   mistral_chat_choice **cs = m_arena_calloc(ar, n ? n : 1, sizeof *cs);
   if (!cs) goto oom;
   for (size_t i = 0; i < n; i++) {
-    json_t *c = json_array_get(choices, i);
-    if (!json_is_object(c)) return bad(err, "a choice is not an object");
+    const m_jv *c = m_jv_at(choices, i);
+    if (!m_jv_is_object(c)) return bad(err, "a choice is not an object");
     mistral_chat_choice *choice = m_arena_calloc(ar, 1, sizeof *choice);
     mistral_assistant_message *msg = m_arena_calloc(ar, 1, sizeof *msg);
     if (!choice || !msg) goto oom;
-    json_t *index = json_object_get(c, "index");
-    choice->index = json_is_integer(index) ? (int64_t)json_integer_value(index) : (int64_t)i;
-    json_t *fr = json_object_get(c, "finish_reason");
-    choice->finish_reason_raw = m_json_arena_str(ar, fr);
-    choice->finish_reason = m_finish_reason_from_string(json_string_value(fr));
-    json_t *m = json_object_get(c, "message");
-    if (m && !json_is_object(m)) return bad(err, "a choice's message is not an object");
+    const m_jv *index = m_jv_get(c, "index");
+    choice->index = m_jv_is_int(index) ? m_jv_int(index) : (int64_t)i;
+    choice->finish_reason_raw = str(c, "finish_reason");
+    choice->finish_reason = m_finish_reason_from_string(choice->finish_reason_raw);
+    const m_jv *m = m_jv_get(c, "message");
+    if (m && !m_jv_is_object(m)) return bad(err, "a choice's message is not an object");
     if (m_decode_message(ar, m, msg, M_DECODE_MESSAGE)) goto oom;
     choice->message = msg;
     cs[i] = choice;
@@ -238,23 +253,25 @@ int m_chat_response_decode(mistral_chat_response **out, const mistral_allocator 
                            mistral_error *err) {
   *out = NULL;
   if (len == 0) return bad(err, "empty body");
-  json_error_t je;
-  json_t *root = json_loadb(body, len, 0, &je);
-  if (!root) {
-    if (json_error_code(&je) == json_error_out_of_memory)
-      return m_err_set(err, MISTRAL_E_NOMEM, "out of memory while parsing the response");
-    return m_err_set(err, MISTRAL_E_BAD_RESPONSE,
-                     "malformed chat response: invalid JSON at line %d, column %d: %s", je.line,
-                     je.column, je.text);
-  }
+  /* The tree lives in the response's arena: its strings become the
+   * response's strings without a copy. */
   m_arena arena;
   m_arena_init(&arena, alloc);
   m_chat_response_box *box = m_arena_calloc(&arena, 1, sizeof *box);
-  int rc = box ? MISTRAL_OK : m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
-  if (box) {
-    box->arena = arena;
-    rc = decode_root(box, root, err);
+  if (!box) {
+    m_arena_release(&arena);
+    return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
   }
+  box->arena = arena;
+  const m_jv *root;
+  m_jv_error je;
+  int rc = m_jv_parse(&root, &box->arena, body, len, &je);
+  if (rc == MISTRAL_E_NOMEM)
+    rc = m_err_set(err, MISTRAL_E_NOMEM, "out of memory while parsing the response");
+  else if (rc != MISTRAL_OK)
+    rc = bad_json(err, body, len, &je);
+  else
+    rc = decode_root(box, root, err);
   if (rc == MISTRAL_OK) {
     mistral_chat_response *r = &box->pub;
     if (!(r->raw_json = m_arena_strndup(&box->arena, body, len))) {
@@ -271,10 +288,9 @@ int m_chat_response_decode(mistral_chat_response **out, const mistral_allocator 
       }
     }
   }
-  json_decref(root);
   if (rc != MISTRAL_OK) {
     /* The box lives in its own arena: release through a copy. */
-    m_arena doomed = box ? box->arena : arena;
+    m_arena doomed = box->arena;
     m_arena_release(&doomed);
     return rc;
   }

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Decoding chat responses (and, later, stream chunks) from jansson values
- * into the public structs, every string and array in one arena. */
+/* Decoding chat responses and stream chunks from jv trees (json/jv.h) into
+ * the public structs, every string and array in one arena.
+ *
+ * The strings of the structs are the tree's own decoded strings (no copy):
+ * the tree given to these functions must live in the same arena ar (or at
+ * least as long). "Compact JSON text" fields are compact copies of the
+ * values' source spans: the parsed text must still be alive during the
+ * call (not after). */
 #ifndef MISTRAL_API_CHAT_DECODE_H
 #define MISTRAL_API_CHAT_DECODE_H
 
-#include <jansson.h>
-
 #include "core/alloc.h"
 #include "http/transport.h"
+#include "json/jv.h"
 #include "mistral/chat.h"
 
 /* A response and the arena that holds it: mistral_chat_response_free()
@@ -20,7 +25,7 @@ typedef struct m_chat_response_box {
 mistral_finish_reason m_finish_reason_from_string(const char *s);
 
 /* Decodes one content chunk. Returns NULL when out of memory. */
-mistral_content_chunk *m_decode_chunk(m_arena *ar, json_t *chunk);
+mistral_content_chunk *m_decode_chunk(m_arena *ar, const m_jv *chunk);
 
 /* How to read a message: a whole one from a response, or a stream delta,
  * where absent parts stay absent (no default role, type or arguments: a
@@ -29,11 +34,11 @@ typedef enum m_decode_mode { M_DECODE_MESSAGE, M_DECODE_DELTA } m_decode_mode;
 
 /* Decodes a message object (AssistantMessage / DeltaMessage shape; msg may
  * be NULL) into *out. MISTRAL_OK or MISTRAL_E_NOMEM. */
-int m_decode_message(m_arena *ar, json_t *msg, mistral_assistant_message *out,
+int m_decode_message(m_arena *ar, const m_jv *msg, mistral_assistant_message *out,
                      m_decode_mode mode);
 
 /* Decodes a usage object (NULL gives zeros and "{}"). */
-int m_decode_usage(m_arena *ar, json_t *usage, mistral_usage *out);
+int m_decode_usage(m_arena *ar, const m_jv *usage, mistral_usage *out);
 
 /* Decodes a whole ChatCompletionResponse body. http (may be NULL) supplies
  * the headers surfaced in the response. On failure *out is NULL and err

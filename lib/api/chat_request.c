@@ -422,11 +422,21 @@ done:
   return rc;
 }
 
-int mistral_chat_request_to_json(char **out, const mistral_chat_request *req,
-                                 mistral_error *err) {
+static int to_json(char **out, const mistral_chat_request *req, bool stream,
+                   mistral_error *err) {
   mistral_error_clear(err);
   if (!out) return m_err_set(err, MISTRAL_E_INVALID_ARG, "out is NULL");
   *out = NULL;
   if (!req) return m_err_set(err, MISTRAL_E_INVALID_ARG, "request is NULL");
-  return m_chat_request_body(out, NULL, req, NULL, false, err);
+  return m_chat_request_body(out, NULL, req, NULL, stream, err);
+}
+
+int mistral_chat_request_to_json(char **out, const mistral_chat_request *req,
+                                 mistral_error *err) {
+  return to_json(out, req, false, err);
+}
+
+int mistral_chat_request_to_stream_json(char **out, const mistral_chat_request *req,
+                                        mistral_error *err) {
+  return to_json(out, req, true, err);
 }

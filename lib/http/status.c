@@ -6,14 +6,14 @@
  *   {"detail":"text"}
  * and gateways in front of it add {"message":..., "request_id":...} (401) or
  * plain text and HTML (502). */
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "http/transport.h"
-#include "json/json_util.h"
+#include "json/jv.h"
 
 static const char *const request_id_headers[] = {"x-request-id", "mistral-correlation-id",
                                                  "x-kong-request-id"};
@@ -38,45 +38,40 @@ static int status_code(int http) {
 }
 
 /* Sets an error field from a JSON value: strings as they are, numbers and
- * structures as compact JSON text. */
-static void set_from_json(mistral_error *err, m_err_field f, json_t *v) {
-  if (!v || json_is_null(v)) return;
-  if (json_is_string(v)) {
-    m_err_set_field(err, f, json_string_value(v), json_string_length(v));
-    return;
-  }
-  char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-  if (text) m_err_set_field(err, f, text, strlen(text));
-  free(text);
+ * structures as compact JSON text (ar holds the copy). */
+static void set_from_json(mistral_error *err, m_err_field f, const m_jv *v, m_arena *ar) {
+  if (!v || m_jv_is_null(v)) return;
+  size_t len;
+  const char *s = m_jv_string(v, &len);
+  if (!s) s = m_jv_arena_compact(ar, v, &len);
+  if (s) m_err_set_field(err, f, s, len);
 }
 
 /* "loc": ["body", "messages", 0, "content"] -> "body.messages.0.content" */
-static void loc_path(json_t *loc, m_buf *out) {
-  size_t i;
-  json_t *part;
-  json_array_foreach(loc, i, part) {
+static void loc_path(const m_jv *loc, m_buf *out) {
+  for (size_t i = 0; i < m_jv_len(loc); i++) {
+    const m_jv *part = m_jv_at(loc, i);
     if (i) m_buf_append(out, ".", 1);
-    if (json_is_string(part)) m_buf_append_str(out, json_string_value(part));
-    else if (json_is_integer(part)) m_buf_printf(out, "%lld", (long long)json_integer_value(part));
+    if (m_jv_is_string(part)) m_buf_append_str(out, m_jv_string(part, NULL));
+    else if (m_jv_is_int(part)) m_buf_printf(out, "%lld", (long long)m_jv_int(part));
   }
 }
 
-static void read_details(mistral_error *err, json_t *detail) {
-  size_t i;
-  json_t *d;
-  json_array_foreach(detail, i, d) {
+static void read_details(mistral_error *err, const m_jv *detail) {
+  for (size_t i = 0; i < m_jv_len(detail); i++) {
+    const m_jv *d = m_jv_at(detail, i);
     m_buf loc;
     m_buf_init(&loc, &mistral_default_allocator);
-    json_t *l = json_object_get(d, "loc");
-    if (json_is_array(l)) loc_path(l, &loc);
-    m_err_add_detail(err, m_buf_str(&loc), json_string_value(json_object_get(d, "msg")),
-                     json_string_value(json_object_get(d, "type")));
+    const m_jv *l = m_jv_get(d, "loc");
+    if (m_jv_is_array(l)) loc_path(l, &loc);
+    m_err_add_detail(err, m_buf_str(&loc), m_jv_string(m_jv_get(d, "msg"), NULL),
+                     m_jv_string(m_jv_get(d, "type"), NULL));
     m_buf_free(&loc);
   }
 }
 
 /* The one-line summary: "HTTP 422 (request rejected by validation): <what>". */
-static void compose_message(mistral_error *err, int code, int http, json_t *root) {
+static void compose_message(mistral_error *err, int code, int http, const m_jv *root) {
   m_buf msg;
   m_buf_init(&msg, &mistral_default_allocator);
   const char *api = mistral_error_api_message(err);
@@ -108,26 +103,30 @@ int m_http_status_error(const m_http_response *resp, mistral_error *err) {
   m_err_set_http_status(err, http);
   m_err_set_field(err, M_ERR_BODY, resp->body.data, resp->body.len);
 
-  json_t *root = json_loadb(m_buf_str(&resp->body), resp->body.len, 0, NULL);
-  json_t *obj = json_is_object(root) ? root : NULL;
+  m_arena ar;
+  m_arena_init(&ar, &mistral_default_allocator);
+  const m_jv *root = NULL;
+  if (m_jv_parse(&root, &ar, m_buf_str(&resp->body), resp->body.len, NULL) != MISTRAL_OK)
+    root = NULL;
+  const m_jv *obj = m_jv_is_object(root) ? root : NULL;
   if (obj) {
     /* Some gateways nest the error: {"error": {"message": ...}}. */
-    json_t *nested = json_object_get(obj, "error");
-    json_t *src = json_is_object(nested) ? nested : obj;
-    set_from_json(err, M_ERR_API_MESSAGE, json_object_get(src, "message"));
-    set_from_json(err, M_ERR_API_TYPE, json_object_get(src, "type"));
-    set_from_json(err, M_ERR_API_CODE, json_object_get(src, "code"));
-    set_from_json(err, M_ERR_API_PARAM, json_object_get(src, "param"));
-    json_t *detail = json_object_get(obj, "detail");
-    if (json_is_array(detail)) read_details(err, detail);
-    else if (json_is_string(detail) && !mistral_error_api_message(err))
-      set_from_json(err, M_ERR_API_MESSAGE, detail);
-    json_t *rid = json_object_get(obj, "request_id");
-    if (json_is_string(rid)) set_from_json(err, M_ERR_REQUEST_ID, rid);
+    const m_jv *nested = m_jv_get(obj, "error");
+    const m_jv *src = m_jv_is_object(nested) ? nested : obj;
+    set_from_json(err, M_ERR_API_MESSAGE, m_jv_get(src, "message"), &ar);
+    set_from_json(err, M_ERR_API_TYPE, m_jv_get(src, "type"), &ar);
+    set_from_json(err, M_ERR_API_CODE, m_jv_get(src, "code"), &ar);
+    set_from_json(err, M_ERR_API_PARAM, m_jv_get(src, "param"), &ar);
+    const m_jv *detail = m_jv_get(obj, "detail");
+    if (m_jv_is_array(detail)) read_details(err, detail);
+    else if (m_jv_is_string(detail) && !mistral_error_api_message(err))
+      set_from_json(err, M_ERR_API_MESSAGE, detail, &ar);
+    const m_jv *rid = m_jv_get(obj, "request_id");
+    if (m_jv_is_string(rid)) set_from_json(err, M_ERR_REQUEST_ID, rid, &ar);
   }
   const char *hid = m_http_request_id(resp);
   if (hid) m_err_set_field(err, M_ERR_REQUEST_ID, hid, strlen(hid));
   compose_message(err, code, http, obj);
-  json_decref(root);
+  m_arena_release(&ar);
   return code;
 }

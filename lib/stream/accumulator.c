@@ -143,7 +143,9 @@ static void publish_done(mistral_chat_accumulator *acc) {
     d->call.type = t->type.data ? t->type.data : "function";
     d->call.index = t->index;
     d->call.name = t->name.data;
-    d->call.arguments = t->args.data ? t->args.data : "{}";
+    /* A call whose fragments never carried arguments takes none: "{}"
+     * keeps it valid JSON for the round trip. */
+    d->call.arguments = t->args.len ? t->args.data : "{}";
   }
 }
 
@@ -311,7 +313,7 @@ static json_t *choice_json(const acc_choice *c) {
       json_t *call = json_pack("{s:s?,s:s,s:I,s:{s:s,s:s}}", "id", t->id.len ? t->id.data : NULL,
                                "type", t->type.len ? t->type.data : "function", "index",
                                (json_int_t)t->index, "function", "name", m_buf_str(&t->name),
-                               "arguments", t->args.len ? t->args.data : "");
+                               "arguments", t->args.len ? t->args.data : "{}");
       if (!call || json_array_append_new(calls, call) != 0) goto oom;
     }
   }

@@ -33,8 +33,11 @@ struct mistral_chat_stream {
   m_transfer *transfer;
   mistral_stream_decoder *dec;
   mistral_chat_accumulator *acc;
-  mistral_error *dec_err; /* what the decoder (or the user's side) failed with */
+  mistral_error *dec_err;  /* the error the stream failed with (status) */
+  mistral_error *xfer_err; /* scratch: a transfer step's outcome, moved to
+                              dec_err when it is what ended the stream */
   int status;             /* sticky outcome once the stream failed */
+  int acc_failed;         /* push: the accumulator ran out of memory */
   int ended;              /* ended properly: next() returns NULL */
   /* push */
   mistral_chat_chunk_fn cb;
@@ -51,7 +54,7 @@ struct mistral_chat_stream {
 static int push_chunk(const mistral_chat_chunk *chunk, void *ud) {
   mistral_chat_stream *s = ud;
   if (mistral_chat_accumulator_add(s->acc, chunk) != MISTRAL_OK) {
-    s->status = m_err_set(s->dec_err, MISTRAL_E_NOMEM, "out of memory while accumulating");
+    s->acc_failed = 1; /* the decoder reports a stop: push_sink says why */
     return 1;
   }
   return s->cb ? s->cb(chunk, s->user_data) : 0;
@@ -60,6 +63,8 @@ static int push_chunk(const mistral_chat_chunk *chunk, void *ud) {
 static int push_sink(const char *data, size_t n, void *ud) {
   mistral_chat_stream *s = ud;
   int rc = mistral_stream_decoder_feed(s->dec, data, n, push_chunk, s, s->dec_err);
+  if (rc != MISTRAL_OK && s->acc_failed)
+    rc = m_err_set(s->dec_err, MISTRAL_E_NOMEM, "out of memory while accumulating");
   if (rc != MISTRAL_OK && s->status == MISTRAL_OK) s->status = rc;
   return rc != MISTRAL_OK;
 }
@@ -128,6 +133,7 @@ void mistral_chat_stream_free(mistral_chat_stream *s) {
   mistral_stream_decoder_free(s->dec);
   mistral_chat_accumulator_free(s->acc);
   mistral_error_free(s->dec_err);
+  mistral_error_free(s->xfer_err);
   mistral_sse_parser_free(s->sse);
   for (size_t i = s->q_head; i < s->q_head + s->q_len; i++) {
     free(s->queue[i].data);
@@ -137,18 +143,58 @@ void mistral_chat_stream_free(mistral_chat_stream *s) {
   free(s);
 }
 
-/* Records the stream's final failure in err (the decoder's error when it
- * stopped the transfer, else the transport's). */
+/* Copies every part of src into dst (NULL: nothing). */
+static void err_copy(mistral_error *dst, const mistral_error *src) {
+  if (!dst || dst == src) return;
+  m_err_set(dst, mistral_error_code(src), "%s", mistral_error_message(src));
+  m_err_set_http_status(dst, mistral_error_http_status(src));
+  const char *fields[M_ERR_FIELD_COUNT] = {
+      [M_ERR_API_MESSAGE] = mistral_error_api_message(src),
+      [M_ERR_API_TYPE] = mistral_error_api_type(src),
+      [M_ERR_API_CODE] = mistral_error_api_code(src),
+      [M_ERR_API_PARAM] = mistral_error_api_param(src),
+      [M_ERR_REQUEST_ID] = mistral_error_request_id(src),
+      [M_ERR_BODY] = mistral_error_body(src),
+      [M_ERR_TRANSPORT] = mistral_error_transport_message(src)};
+  for (int i = 0; i < M_ERR_FIELD_COUNT; i++)
+    if (fields[i]) m_err_set_field(dst, (m_err_field)i, fields[i], strlen(fields[i]));
+  for (size_t i = 0; i < mistral_error_detail_count(src); i++)
+    m_err_add_detail(dst, mistral_error_detail_loc(src, i), mistral_error_detail_msg(src, i),
+                     mistral_error_detail_type(src, i));
+}
+
+/* A transfer step's outcome: a failure ends the stream, unless the stream
+ * had already failed (the decoder, or a queue out of memory, stopped the
+ * transfer: that is the error to report, not the abort it caused). */
+static void note_transfer(mistral_chat_stream *s, int rc) {
+  if (rc != MISTRAL_OK && s->status == MISTRAL_OK) {
+    s->status = rc;
+    m_err_move(s->dec_err, s->xfer_err);
+  }
+  mistral_error_clear(s->xfer_err);
+}
+
+/* Records the stream's final failure in err: the error the stream failed
+ * with when it has one (the decoder's, when it stopped the transfer), else
+ * rc with err as the transport left it. The stream keeps a copy, so that
+ * every later call reports the same error whole. */
 static int fail_with(mistral_chat_stream *s, int rc, mistral_error *err) {
   if (s->status != MISTRAL_OK && mistral_error_code(s->dec_err) != MISTRAL_OK) {
     rc = s->status;
-    m_err_move(err, s->dec_err);
-    m_err_set(s->dec_err, rc, "%s", mistral_error_message(err));
-  } else if (s->status == MISTRAL_OK) {
-    s->status = rc;
+    err_copy(err, s->dec_err);
+  } else {
+    if (mistral_error_code(err) == MISTRAL_OK) m_err_set(err, rc, "%s", mistral_strerror(rc));
+    if (err) err_copy(s->dec_err, err);
+    else m_err_set(s->dec_err, rc, "%s", mistral_strerror(rc));
   }
   m_err_redact(err, s->client->api_key);
   return s->status = rc;
+}
+
+/* A non-success HTTP status: its body was collected whole (the sink only
+ * takes success bodies), to be reported as a non-streaming call would. */
+static int http_error_status(const mistral_chat_stream *s) {
+  return s->resp.status != 0 && (s->resp.status < 200 || s->resp.status >= 300);
 }
 
 int m_stream_open(mistral_chat_stream **out, mistral_client *client, const char *path,
@@ -169,6 +215,7 @@ int m_stream_open(mistral_chat_stream **out, mistral_client *client, const char 
   m_http_response_init(&s->resp, &client->alloc);
   if (mistral_stream_decoder_new(&s->dec) != MISTRAL_OK ||
       mistral_chat_accumulator_new(&s->acc) != MISTRAL_OK || !(s->dec_err = mistral_error_new()) ||
+      !(s->xfer_err = mistral_error_new()) ||
       (!push && mistral_sse_parser_new(&s->sse, 0) != MISTRAL_OK)) {
     mistral_chat_stream_free(s);
     return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
@@ -188,20 +235,34 @@ int m_stream_open(mistral_chat_stream **out, mistral_client *client, const char 
     mistral_chat_stream_free(s);
     return rc;
   }
-  /* Wait for the status. An HTTP error is read whole (the sink only takes
-   * success bodies) and reported as a non-streaming call would. */
-  rc = m_transfer_run(s->transfer, headers_ready, s, err);
-  if (rc == MISTRAL_OK && s->resp.status != 0 && (s->resp.status < 200 || s->resp.status >= 300)) {
-    rc = m_transfer_run(s->transfer, NULL, NULL, err);
-    if (rc == MISTRAL_OK) rc = m_http_status_error(&s->resp, err);
+  if (push) {
+    /* m_stream_run_push runs it all: chunks may come with the headers, and
+     * whatever then happens, final_out gets the answer so far. */
+    *out = s;
+    return MISTRAL_OK;
   }
-  if (rc != MISTRAL_OK) {
-    rc = fail_with(s, rc, err);
-    mistral_chat_stream_free(s);
-    return rc;
+  /* Wait for the status. */
+  rc = m_transfer_run(s->transfer, headers_ready, s, s->xfer_err);
+  if (m_transfer_headers_done(s->transfer) && !http_error_status(s)) {
+    /* The stream has begun. A failure from here on, even one that came
+     * with the first bytes, is next()'s to report, after the chunks that
+     * arrived before it. */
+    note_transfer(s, rc);
+    *out = s;
+    return MISTRAL_OK;
   }
-  *out = s;
-  return MISTRAL_OK;
+  /* An HTTP error is read whole and reported as a non-streaming call
+   * would; otherwise the transfer failed before the headers. */
+  if (rc == MISTRAL_OK) rc = m_transfer_run(s->transfer, NULL, NULL, s->xfer_err);
+  if (rc == MISTRAL_OK) {
+    rc = m_http_status_error(&s->resp, err);
+    if (rc == MISTRAL_OK) rc = m_err_set(err, MISTRAL_E_BAD_RESPONSE, "no response status");
+  } else {
+    m_err_move(err, s->xfer_err);
+  }
+  m_err_redact(err, client->api_key);
+  mistral_chat_stream_free(s);
+  return rc;
 }
 
 /* The end of the bytes: was the stream complete? */
@@ -230,10 +291,7 @@ int mistral_chat_stream_next(const mistral_chat_chunk **chunk, mistral_chat_stre
   *chunk = NULL;
   if (!s) return m_err_set(err, MISTRAL_E_INVALID_ARG, "stream is NULL");
   for (;;) {
-    if (s->status != MISTRAL_OK && s->q_len == 0) {
-      if (err) m_err_set(err, s->status, "%s", mistral_error_message(s->dec_err));
-      return s->status;
-    }
+    if (s->status != MISTRAL_OK && s->q_len == 0) return fail_with(s, s->status, err);
     if (s->ended) return MISTRAL_OK;
     /* Deliver what already arrived before anything else, even when the
      * transfer has failed since: those chunks were whole. */
@@ -252,7 +310,11 @@ int mistral_chat_stream_next(const mistral_chat_chunk **chunk, mistral_chat_stre
       free(q.event);
       if (rc != MISTRAL_OK) {
         s->status = rc;
-        s->q_len = 0; /* nothing after a broken event counts */
+        /* Nothing after a broken event counts. */
+        for (; s->q_len > 0; s->q_head++, s->q_len--) {
+          free(s->queue[s->q_head].data);
+          free(s->queue[s->q_head].event);
+        }
         return fail_with(s, rc, err);
       }
       if (!s->current) continue; /* [DONE] or an ignored event */
@@ -264,8 +326,7 @@ int mistral_chat_stream_next(const mistral_chat_chunk **chunk, mistral_chat_stre
       return MISTRAL_OK;
     }
     if (m_transfer_finished(s->transfer)) return finish(s, err);
-    int rc = m_transfer_run(s->transfer, queue_ready, s, s->dec_err);
-    if (rc != MISTRAL_OK && s->status == MISTRAL_OK) s->status = rc;
+    note_transfer(s, m_transfer_run(s->transfer, queue_ready, s, s->xfer_err));
   }
 }
 
@@ -282,8 +343,17 @@ const mistral_chat_accumulator *mistral_chat_stream_accumulator(const mistral_ch
 
 int m_stream_run_push(mistral_chat_response **final_out, mistral_chat_stream *s,
                       mistral_error *err) {
+  /* The whole exchange; chunks reach the callback as they arrive. */
   int rc = m_transfer_run(s->transfer, NULL, NULL, err);
-  rc = rc == MISTRAL_OK && s->status == MISTRAL_OK ? finish(s, err) : fail_with(s, rc, err);
+  if (rc == MISTRAL_OK && http_error_status(s)) {
+    /* Before the stream: as a non-streaming call reports it. */
+    rc = m_http_status_error(&s->resp, err);
+    m_err_redact(err, s->client->api_key);
+  } else if (rc == MISTRAL_OK && s->status == MISTRAL_OK) {
+    rc = finish(s, err);
+  } else {
+    rc = fail_with(s, rc, err);
+  }
   /* The answer so far, also after a failure, when anything arrived. */
   if (final_out && m_stream_decoder_chunks(s->dec) > 0) {
     int arc = mistral_chat_accumulator_response(final_out, s->acc);

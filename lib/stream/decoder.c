@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The stream decoder: SSE events in, typed chunks out. Pure: no I/O. */
-#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "json/jv.h"
 #include "mistral/sse.h"
 #include "mistral/stream.h"
 #include "stream/chunk.h"
@@ -103,23 +104,23 @@ static choice_state *choice_slot(mistral_stream_decoder *d, int64_t index) {
 }
 
 /* An error frame: {"error": ...} or {"object": "error", "message": ...}. */
-static int error_frame(mistral_stream_decoder *d, json_t *root, const char *raw, size_t n) {
-  json_t *e = json_object_get(root, "error");
-  json_t *src = json_is_object(e) ? e : root;
+static int error_frame(mistral_stream_decoder *d, const m_jv *root, const char *raw, size_t n) {
+  const m_jv *e = m_jv_get(root, "error");
+  const m_jv *src = m_jv_is_object(e) ? e : root;
   fail(d, MISTRAL_E_STREAM, "error event", raw, n);
-  json_t *msg = json_is_string(e) ? e : json_object_get(src, "message");
-  if (json_is_string(msg))
-    m_err_set_field(d->err, M_ERR_API_MESSAGE, json_string_value(msg), json_string_length(msg));
-  json_t *type = json_object_get(src, "type");
-  if (json_is_string(type))
-    m_err_set_field(d->err, M_ERR_API_TYPE, json_string_value(type), json_string_length(type));
-  json_t *code = json_object_get(src, "code");
-  if (json_is_string(code))
-    m_err_set_field(d->err, M_ERR_API_CODE, json_string_value(code), json_string_length(code));
-  else if (json_is_integer(code)) {
+  size_t len;
+  const char *s;
+  if ((s = m_jv_string(m_jv_is_string(e) ? e : m_jv_get(src, "message"), &len)))
+    m_err_set_field(d->err, M_ERR_API_MESSAGE, s, len);
+  if ((s = m_jv_string(m_jv_get(src, "type"), &len)))
+    m_err_set_field(d->err, M_ERR_API_TYPE, s, len);
+  const m_jv *code = m_jv_get(src, "code");
+  if ((s = m_jv_string(code, &len))) {
+    m_err_set_field(d->err, M_ERR_API_CODE, s, len);
+  } else if (m_jv_is_int(code)) {
     char buf[32];
-    int len = snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(code));
-    m_err_set_field(d->err, M_ERR_API_CODE, buf, (size_t)len);
+    int blen = snprintf(buf, sizeof buf, "%lld", (long long)m_jv_int(code));
+    m_err_set_field(d->err, M_ERR_API_CODE, buf, (size_t)blen);
   }
   return MISTRAL_E_STREAM;
 }
@@ -140,29 +141,37 @@ int m_stream_decoder_event(mistral_stream_decoder *d, const mistral_sse_event *e
 static int on_event(const mistral_sse_event *ev, void *ud) {
   mistral_stream_decoder *d = ud;
   if (d->done) return 0; /* nothing counts after [DONE] */
-  if (ev->event && strcmp(ev->event, "error") == 0)
-    return fail(d, MISTRAL_E_STREAM, "error event", ev->data, ev->data_len);
+  if (ev->event && strcmp(ev->event, "error") == 0) {
+    /* Raw text in the body; the API's fields too when it is a JSON error. */
+    m_arena scratch;
+    m_arena_init(&scratch, &mistral_default_allocator);
+    const m_jv *root;
+    if (m_jv_parse(&root, &scratch, ev->data, ev->data_len, NULL) == MISTRAL_OK &&
+        m_jv_is_object(root))
+      error_frame(d, root, ev->data, ev->data_len);
+    else
+      fail(d, MISTRAL_E_STREAM, "error event", ev->data, ev->data_len);
+    m_arena_release(&scratch);
+    return 1;
+  }
   if (ev->data_len == 6 && memcmp(ev->data, "[DONE]", 6) == 0) {
     d->done = 1;
     return 0;
   }
-  json_error_t je;
-  json_t *root = json_loadb(ev->data, ev->data_len, 0, &je);
-  if (!root) {
-    if (json_error_code(&je) == json_error_out_of_memory)
-      return fail(d, MISTRAL_E_NOMEM, "out of memory", NULL, 0);
+  /* The tree lives in the chunk's arena: the chunk borrows its strings. */
+  m_arena_reset(&d->arena);
+  const m_jv *root;
+  int rc = m_jv_parse(&root, &d->arena, ev->data, ev->data_len, NULL);
+  if (rc == MISTRAL_E_NOMEM) return fail(d, MISTRAL_E_NOMEM, "out of memory", NULL, 0);
+  if (rc != MISTRAL_OK)
     return fail(d, MISTRAL_E_STREAM, "data is not JSON", ev->data, ev->data_len);
-  }
-  int rc;
-  if (!json_is_object(root)) {
+  const char *object = m_jv_string(m_jv_get(root, "object"), NULL);
+  if (!m_jv_is_object(root)) {
     rc = fail(d, MISTRAL_E_STREAM, "data is not a JSON object", ev->data, ev->data_len);
-  } else if (json_object_get(root, "error") ||
-             (json_is_string(json_object_get(root, "object")) &&
-              strcmp(json_string_value(json_object_get(root, "object")), "error") == 0)) {
+  } else if (m_jv_get(root, "error") || (object && strcmp(object, "error") == 0)) {
     rc = error_frame(d, root, ev->data, ev->data_len);
   } else {
     const mistral_chat_chunk *chunk;
-    m_arena_reset(&d->arena);
     rc = m_chunk_decode(&chunk, &d->arena, root, ev->data, ev->data_len);
     if (rc == MISTRAL_E_STREAM) {
       fail(d, rc, "data is not a completion chunk", ev->data, ev->data_len);
@@ -185,7 +194,6 @@ static int on_event(const mistral_sse_event *ev, void *ud) {
       }
     }
   }
-  json_decref(root);
   return rc != MISTRAL_OK;
 }
 

@@ -10,10 +10,11 @@
 #include "mistral/stream.h"
 
 /* Opens a stream: POST body (a malloc'd string, taken over in every case)
- * to path, waits for the response headers; an HTTP error status fails here.
- * push: chunks go to cb from inside the transfer (finish with
- * m_stream_run_push); otherwise the stream is pulled with
- * mistral_chat_stream_next(). */
+ * to path. Pull: waits for the response headers (an HTTP error status, or
+ * a transport failure before the headers, fails here); the stream is then
+ * pulled with mistral_chat_stream_next(). Push: only starts the transfer;
+ * m_stream_run_push() runs it (chunks go to cb from inside the transfer,
+ * possibly together with the headers) and reports every outcome. */
 int m_stream_open(mistral_chat_stream **out, mistral_client *client, const char *path,
                   char *body, size_t body_len, const struct mistral_call_options *options,
                   mistral_chat_chunk_fn cb, void *user_data, int push, mistral_error *err);

@@ -623,11 +623,40 @@ static void test_to_json_is_repeatable(void **state) {
   mistral_chat_request_free(req);
 }
 
+/* The streaming body is the same request with "stream": true, and the
+ * plain body never carries "stream". */
+static void test_stream_json_adds_stream_true(void **state) {
+  (void)state;
+  mistral_chat_request *req = ct_base_request();
+  assert_int_equal(mistral_chat_request_set_temperature(req, 0.5), MISTRAL_OK);
+  char *plain = NULL, *streamed = NULL;
+  assert_int_equal(mistral_chat_request_to_json(&plain, req, NULL), MISTRAL_OK);
+  assert_int_equal(mistral_chat_request_to_stream_json(&streamed, req, NULL), MISTRAL_OK);
+  json_t *p = json_loads(plain, 0, NULL), *s = json_loads(streamed, 0, NULL);
+  assert_non_null(p);
+  assert_non_null(s);
+  assert_null(json_object_get(p, "stream"));
+  assert_true(json_is_true(json_object_get(s, "stream")));
+  json_object_del(s, "stream");
+  assert_true(json_equal(p, s));
+  json_decref(p);
+  json_decref(s);
+  mistral_free(plain);
+  mistral_free(streamed);
+  /* The same argument checks as to_json. */
+  assert_int_equal(mistral_chat_request_to_stream_json(NULL, req, NULL), MISTRAL_E_INVALID_ARG);
+  assert_int_equal(mistral_chat_request_to_stream_json(&streamed, NULL, NULL),
+                   MISTRAL_E_INVALID_ARG);
+  assert_null(streamed);
+  mistral_chat_request_free(req);
+}
+
 int main(void) {
   ct_clean_env();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fresh_request_has_only_model_and_messages),
       cmocka_unit_test(test_to_json_is_compact),
+      cmocka_unit_test(test_stream_json_adds_stream_true),
       cmocka_unit_test(test_model),
       cmocka_unit_test(test_each_setter_alone),
       cmocka_unit_test(test_unset_removes_each_field),

@@ -8,7 +8,9 @@
  *
  *   --fixture PATH   queue this exchange (script mode, in order; relative
  *                    paths are under $MISTRAL_FIXTURES); repeatable
+ *   --arg ARG        pass ARG to the example (in order); repeatable
  *   --stdout TEXT    the example's stdout must contain TEXT; repeatable
+ *   --no-stdout TEXT the example's stdout must not contain TEXT; repeatable
  *   --stderr TEXT    the example's stderr must contain TEXT; repeatable
  *   --status N       expected exit status (default 0)
  *   --key KEY        the API key to give the example (default: a test key)
@@ -39,8 +41,12 @@ typedef struct options {
   const char *example;
   const char *fixtures[MAX_ITEMS];
   size_t fixture_count;
+  const char *args[MAX_ITEMS];
+  size_t arg_count;
   const char *want_stdout[MAX_ITEMS];
   size_t stdout_count;
+  const char *unwanted_stdout[MAX_ITEMS];
+  size_t no_stdout_count;
   const char *want_stderr[MAX_ITEMS];
   size_t stderr_count;
   int status;
@@ -49,8 +55,9 @@ typedef struct options {
 } options;
 
 static int usage(void) {
-  fputs("usage: example_runner [--fixture PATH]... [--stdout TEXT]... [--stderr TEXT]...\n"
-        "                      [--status N] [--key KEY | --no-key] EXAMPLE\n",
+  fputs("usage: example_runner [--fixture PATH]... [--arg ARG]... [--stdout TEXT]...\n"
+        "                      [--no-stdout TEXT]... [--stderr TEXT]... [--status N]\n"
+        "                      [--key KEY | --no-key] EXAMPLE\n",
         stderr);
   return 2;
 }
@@ -83,7 +90,10 @@ static int parse_args(int argc, char **argv, options *o) {
     if (!v) return -1;
     i++;
     if (strcmp(a, "--fixture") == 0) rc = add_item(o->fixtures, &o->fixture_count, v);
+    else if (strcmp(a, "--arg") == 0) rc = add_item(o->args, &o->arg_count, v);
     else if (strcmp(a, "--stdout") == 0) rc = add_item(o->want_stdout, &o->stdout_count, v);
+    else if (strcmp(a, "--no-stdout") == 0)
+      rc = add_item(o->unwanted_stdout, &o->no_stdout_count, v);
     else if (strcmp(a, "--stderr") == 0) rc = add_item(o->want_stderr, &o->stderr_count, v);
     else if (strcmp(a, "--status") == 0) o->status = atoi(v);
     else if (strcmp(a, "--key") == 0) o->key = v;
@@ -157,7 +167,11 @@ static int run_example(const options *o, const char *url, char **out, char **err
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, fileno(fout), 1);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, fileno(ferr), 2);
   pid_t pid;
-  char *argv[] = {(char *)o->example, NULL};
+  /* The example's argv: its path, then the --arg values. */
+  char *argv[MAX_ITEMS + 2];
+  argv[0] = (char *)o->example;
+  for (size_t i = 0; i < o->arg_count; i++) argv[i + 1] = (char *)o->args[i];
+  argv[o->arg_count + 1] = NULL;
   if (rc == 0) rc = posix_spawn(&pid, o->example, &fa, NULL, argv, env);
   if (rc != 0) {
     fprintf(stderr, "example_runner: cannot run %s: %s\n", o->example, strerror(rc));
@@ -182,6 +196,19 @@ out:
   if (ferr) fclose(ferr);
   free(env);
   return result;
+}
+
+/* Checks that text contains none of the unwanted strings; counts failures. */
+static int check_absent(const char *what, const char *text, const char *const *unwanted,
+                        size_t count) {
+  int failures = 0;
+  for (size_t i = 0; i < count; i++) {
+    if (strstr(text, unwanted[i])) {
+      fprintf(stderr, "FAIL: %s contains \"%s\"\n", what, unwanted[i]);
+      failures++;
+    }
+  }
+  return failures;
 }
 
 /* Checks that text contains every wanted string; counts failures. */
@@ -239,6 +266,7 @@ int main(int argc, char **argv) {
     failures++;
   }
   failures += check_contains("stdout", out, o.want_stdout, o.stdout_count);
+  failures += check_absent("stdout", out, o.unwanted_stdout, o.no_stdout_count);
   failures += check_contains("stderr", err, o.want_stderr, o.stderr_count);
   if (strstr(out, o.key) || strstr(err, o.key)) {
     fputs("FAIL: the API key appears in the example's output\n", stderr);

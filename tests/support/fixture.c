@@ -297,10 +297,61 @@ typedef struct parse_ctx {
     /* directive values checked once the body is known */
     bool truncate_given;
     size_t truncate_line;
+    size_t split_line;
 } parse_ctx;
 
 #define PERR(ctx, line, ...) \
     set_err((ctx)->err, (ctx)->errlen, (ctx)->fx->name, (line), __VA_ARGS__)
+
+/* "% split-at N,N,...": positive, strictly increasing body offsets,
+ * separated by commas (whitespace around them allowed). Checked against the
+ * body length once the body is known. */
+static bool parse_split_at(parse_ctx *ctx, const char *s, size_t n,
+                           size_t line)
+{
+    fixture *fx = ctx->fx;
+    if (fx->split_at) {
+        PERR(ctx, line, "directive 'split-at' given twice");
+        return false;
+    }
+    trim(&s, &n);
+    if (n == 0) {
+        PERR(ctx, line, "split-at needs a list of byte offsets 'N,N,...'");
+        return false;
+    }
+    for (;;) {
+        const char *comma = memchr(s, ',', n);
+        size_t itemn = comma ? (size_t)(comma - s) : n;
+        const char *item = s;
+        trim(&item, &itemn);
+        unsigned long long v;
+        if (!parse_uint(item, itemn, SIZE_MAX, &v) || v == 0) {
+            PERR(ctx, line,
+                 "split-at offsets must be positive integers, got '%.*s'",
+                 (int)itemn, item);
+            return false;
+        }
+        if (fx->split_count && (size_t)v <= fx->split_at[fx->split_count - 1]) {
+            PERR(ctx, line, "split-at offsets must increase (%llu after %zu)",
+                 v, fx->split_at[fx->split_count - 1]);
+            return false;
+        }
+        size_t *grown = realloc(fx->split_at,
+                                (fx->split_count + 1) * sizeof *grown);
+        if (!grown) {
+            PERR(ctx, line, "out of memory");
+            return false;
+        }
+        fx->split_at = grown;
+        fx->split_at[fx->split_count++] = (size_t)v;
+        if (!comma)
+            break;
+        n -= (size_t)(comma - s) + 1;
+        s = comma + 1;
+    }
+    ctx->split_line = line;
+    return true;
+}
 
 static bool parse_directive(parse_ctx *ctx, const char *s, size_t n,
                             size_t line)
@@ -314,6 +365,8 @@ static bool parse_directive(parse_ctx *ctx, const char *s, size_t n,
         PERR(ctx, line, "empty directive");
         return false;
     }
+    if (line_is(w, wn, "split-at"))
+        return parse_split_at(ctx, s, n, line);
     const char *arg = NULL;
     size_t argn = 0;
     bool has_arg = next_word(&s, &n, &arg, &argn);
@@ -606,6 +659,12 @@ static bool parse_response(parse_ctx *ctx)
         PERR(ctx, line, "out of memory");
         return false;
     }
+    if (fx->split_count && fx->split_at[fx->split_count - 1] >= blen) {
+        PERR(ctx, ctx->split_line,
+             "split-at offset %zu must be less than the body length (%zu)",
+             fx->split_at[fx->split_count - 1], blen);
+        return false;
+    }
     if (ctx->truncate_given && fx->truncate_body >= blen) {
         PERR(ctx, ctx->truncate_line,
              "truncate-body %zu must be less than the body length (%zu)",
@@ -692,6 +751,7 @@ void fixture_free(fixture *fx)
     free(fx->status_line);
     free_headers(fx->resp_headers, fx->resp_header_count);
     free(fx->resp_body);
+    free(fx->split_at);
     free(fx);
 }
 

@@ -40,6 +40,10 @@ typedef struct fixture {
     size_t chunk_bytes;     /* % chunk-bytes N (0: whole body at once) */
     bool truncate;          /* % truncate-body N given */
     size_t truncate_body;   /* N, always < resp_body_len */
+    size_t *split_at;       /* % split-at N,N,...: body offsets to cut the
+                               body at, strictly increasing, each in
+                               [1, resp_body_len); NULL when not given */
+    size_t split_count;
 
     /* Expected request. */
     char *method;

@@ -42,6 +42,8 @@
 #define DESC_MAX 2048
 #define CONN_STACK_BYTES ((size_t)1 << 20)
 #define MAX_DIR_DEPTH 32
+/* Shortest pause at a % split-at offset. */
+#define SPLIT_PAUSE_MS 2u
 
 typedef struct conn conn;
 
@@ -89,7 +91,7 @@ struct fixture_server {
     size_t n_dir, cap_dir;
     bool dir_loaded;
     bool lenient;
-    size_t n_connections, n_requests, n_mismatches;
+    size_t n_connections, n_closed, n_requests, n_mismatches;
     char *last_mismatch;
     recorded *rec;
     size_t n_rec, cap_rec, rec_bytes;
@@ -191,6 +193,49 @@ static bool sleep_or_stop(fixture_server *fs, unsigned ms)
             return true;
         if (r < 0 && errno != EINTR)
             return true;
+    }
+}
+
+/* Pause between two pieces of a response body (% chunk-delay-ms, % split-at):
+ * sleeps ms milliseconds; returns true early if the server is stopping or
+ * the client has closed the connection (then the rest is not worth
+ * sending, and the connection is released at once). */
+static bool pause_or_gone(conn *c, unsigned ms)
+{
+    int64_t deadline = now_ms() + ms;
+    bool watch = true; /* stop watching once the client sent more bytes */
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            return false;
+        struct pollfd p[2] = {
+            { .fd = c->fs->wake_rd, .events = POLLIN },
+            { .fd = c->fd, .events = POLLIN },
+        };
+        int r = poll(p, watch ? 2 : 1,
+                     left > INT32_MAX ? INT32_MAX : (int)left);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return true;
+        }
+        if (r == 0)
+            continue;
+        if (wake_ready(p[0].revents))
+            return true;
+        if (!watch || !p[1].revents)
+            continue;
+        if (p[1].revents & (POLLERR | POLLNVAL))
+            return true;
+        char byte;
+        ssize_t n = recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0)
+            return true; /* orderly close */
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK
+            && errno != EINTR)
+            return true; /* reset */
+        if (n > 0)
+            watch = false; /* a pipelined request: leave it for later */
     }
 }
 
@@ -809,7 +854,8 @@ static bool send_fixture(conn *c, const fixture *fx, const char *match,
 
     /* A small body goes out with the head, in one write. */
     size_t total = fx->truncate ? fx->truncate_body : fx->resp_body_len;
-    bool together = !fx->chunked && !fx->chunk_bytes && total <= 65536;
+    bool together = !fx->chunked && !fx->chunk_bytes && !fx->split_count
+                    && total <= 65536;
     if (together)
         buf_add(&head, fx->resp_body, total);
     bool ok = !head.oom && send_all(c, head.data, head.len);
@@ -817,11 +863,32 @@ static bool send_fixture(conn *c, const fixture *fx, const char *match,
     if (!ok || together)
         return ok && !closing;
 
-    size_t piece = fx->chunk_bytes ? fx->chunk_bytes : total;
-    for (size_t off = 0; off < total; off += piece) {
-        size_t n = total - off < piece ? total - off : piece;
-        if (off && fx->chunk_delay_ms && sleep_or_stop(fs, fx->chunk_delay_ms))
+    /* Pieces end at every multiple of chunk-bytes and at every split-at
+     * offset. Pieces are separated by chunk-delay-ms, or, at a split-at
+     * offset, by SPLIT_PAUSE_MS at least, so that each write reaches the
+     * client as a read of its own (the socket has TCP_NODELAY). */
+    size_t split = 0; /* next split-at offset to honour */
+    bool at_split = false; /* off is a split-at offset */
+    size_t off = 0;
+    while (off < total) {
+        size_t stop = total;
+        if (fx->chunk_bytes) {
+            size_t next = (off / fx->chunk_bytes + 1) * fx->chunk_bytes;
+            if (next < stop)
+                stop = next;
+        }
+        while (split < fx->split_count && fx->split_at[split] <= off)
+            split++;
+        bool cut = split < fx->split_count && fx->split_at[split] <= stop;
+        if (cut)
+            stop = fx->split_at[split];
+        size_t n = stop - off;
+        unsigned pause = fx->chunk_delay_ms;
+        if (at_split && pause < SPLIT_PAUSE_MS)
+            pause = SPLIT_PAUSE_MS;
+        if (off && pause && pause_or_gone(c, pause))
             return false;
+        at_split = cut;
         if (fx->chunked) {
             char line[32];
             int ln = snprintf(line, sizeof line, "%zx\r\n", n);
@@ -832,6 +899,7 @@ static bool send_fixture(conn *c, const fixture *fx, const char *match,
         } else if (!send_all(c, fx->resp_body + off, n)) {
             return false;
         }
+        off = stop;
     }
     if (fx->chunked && !fx->truncate && !send_all(c, "0\r\n\r\n", 5))
         return false;
@@ -907,6 +975,7 @@ static void *conn_main(void *arg)
     close(c->fd);
     c->fd = -1;
     c->done = true;
+    fs->n_closed++;
     unlock(fs);
     return NULL;
 }
@@ -1336,6 +1405,14 @@ size_t fixture_server_connections(const fixture_server *fs)
 {
     lock(fs);
     size_t n = fs->n_connections;
+    unlock(fs);
+    return n;
+}
+
+size_t fixture_server_connections_closed(const fixture_server *fs)
+{
+    lock(fs);
+    size_t n = fs->n_closed;
     unlock(fs);
     return n;
 }

@@ -60,6 +60,10 @@ int fixture_server_load_dir(fixture_server *fs, const char *dir, int lenient);
 size_t fixture_server_loaded(const fixture_server *fs);
 
 size_t fixture_server_connections(const fixture_server *fs); /* TCP connections accepted so far */
+/* TCP connections the server is done with: the client closed or reset
+ * it (also noticed during the pauses of % chunk-delay-ms and % split-at),
+ * or the server closed it after an exchange. */
+size_t fixture_server_connections_closed(const fixture_server *fs);
 size_t fixture_server_requests(const fixture_server *fs);    /* requests fully read so far */
 size_t fixture_server_pending(const fixture_server *fs);     /* script exchanges not yet served (repeats included) */
 size_t fixture_server_mismatches(const fixture_server *fs);

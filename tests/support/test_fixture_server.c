@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -820,6 +821,171 @@ static char *recv_until(int fd, const char *want)
     return buf;
 }
 
+/* ------------------------------------------------------------------------ */
+/* % split-at                                                               */
+
+static void test_split_at_parse(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "% split-at 2, 5,9\n"
+        "=== request\nGET /s\n=== response\nHTTP/1.1 200 OK\n\n"
+        "0123456789AB\n";
+    char err[256];
+    fixture *fx = fixture_parse(text, strlen(text), "t", err, sizeof err);
+    if (!fx)
+        print_error("%s\n", err);
+    assert_non_null(fx);
+    assert_int_equal(fx->split_count, 3);
+    assert_int_equal(fx->split_at[0], 2);
+    assert_int_equal(fx->split_at[1], 5);
+    assert_int_equal(fx->split_at[2], 9);
+    fixture_free(fx);
+
+    /* Not given: none. */
+    static const char plain[] = "=== request\nGET /s\n=== response\n"
+                                "HTTP/1.1 200 OK\n\nabc\n";
+    fx = fixture_parse(plain, strlen(plain), "t", err, sizeof err);
+    assert_non_null(fx);
+    assert_int_equal(fx->split_count, 0);
+    assert_null(fx->split_at);
+    fixture_free(fx);
+
+    static const struct {
+        const char *directive;
+        const char *msg;
+    } cases[] = {
+        { "% split-at\n", "t:1: split-at needs a list of byte offsets" },
+        { "% split-at 0\n", "t:1: split-at offsets must be positive integers, got '0'" },
+        { "% split-at 3,x\n", "got 'x'" },
+        { "% split-at 3,\n", "got ''" },
+        { "% split-at -1\n", "got '-1'" },
+        { "% split-at 5,5\n", "t:1: split-at offsets must increase (5 after 5)" },
+        { "% split-at 7,3\n", "must increase (3 after 7)" },
+        { "% split-at 1\n% split-at 2\n", "t:2: directive 'split-at' given twice" },
+        { "# c\n% split-at 1,12\n", "t:2: split-at offset 12 must be less than the body length (12)" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text2[512];
+        snprintf(text2, sizeof text2,
+                 "%s=== request\nGET /s\n=== response\nHTTP/1.1 200 OK\n\n"
+                 "0123456789AB\n", cases[i].directive);
+        fx = fixture_parse(text2, strlen(text2), "t", err, sizeof err);
+        assert_null(fx);
+        if (!strstr(err, cases[i].msg)) {
+            print_error("case %zu: got \"%s\", expected \"%s\"\n", i, err,
+                        cases[i].msg);
+            fail();
+        }
+    }
+}
+
+/* Reads a whole raw response (head and body) up to the text want. */
+static char *raw_exchange(const fixture_server *fs, const char *path,
+                          const char *want)
+{
+    int fd = connect_raw(fs);
+    char req[256];
+    snprintf(req, sizeof req,
+             "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
+    send_raw(fd, req);
+    char *got = recv_until(fd, want);
+    close(fd);
+    return got;
+}
+
+static void test_split_at_wire(void **state)
+{
+    (void)state;
+    fixture_server *fs = fixture_server_start(KEY);
+    assert_non_null(fs);
+    /* With chunked encoding every piece is one HTTP chunk: the wire shows
+     * exactly where the body was cut. */
+    assert_int_equal(fixture_server_expect_text(fs,
+        "% transfer-encoding chunked\n% split-at 2,5,9\n"
+        "=== request\nGET /cuts\n=== response\nHTTP/1.1 200 OK\n\n"
+        "0123456789AB\n", 1), 0);
+    /* Combined with chunk-bytes: cut at both. */
+    assert_int_equal(fixture_server_expect_text(fs,
+        "% transfer-encoding chunked\n% chunk-bytes 4\n% split-at 2,5,8,9\n"
+        "=== request\nGET /both\n=== response\nHTTP/1.1 200 OK\n\n"
+        "0123456789AB\n", 1), 0);
+    /* Offsets past a truncation are ignored. */
+    assert_int_equal(fixture_server_expect_text(fs,
+        "% transfer-encoding chunked\n% split-at 3,6,10\n% truncate-body 6\n"
+        "=== request\nGET /trunc\n=== response\nHTTP/1.1 200 OK\n\n"
+        "0123456789AB\n", 1), 0);
+
+    char *got = raw_exchange(fs, "/cuts", "0\r\n\r\n");
+    const char *body = strstr(got, "\r\n\r\n");
+    assert_non_null(body);
+    assert_string_equal(body + 4,
+                        "2\r\n01\r\n3\r\n234\r\n4\r\n5678\r\n3\r\n9AB\r\n"
+                        "0\r\n\r\n");
+    free(got);
+
+    got = raw_exchange(fs, "/both", "0\r\n\r\n");
+    body = strstr(got, "\r\n\r\n");
+    assert_non_null(body);
+    assert_string_equal(body + 4,
+                        "2\r\n01\r\n2\r\n23\r\n1\r\n4\r\n3\r\n567\r\n"
+                        "1\r\n8\r\n3\r\n9AB\r\n0\r\n\r\n");
+    free(got);
+
+    got = raw_exchange(fs, "/trunc", "\x01"); /* read to the close */
+    body = strstr(got, "\r\n\r\n");
+    assert_non_null(body);
+    assert_string_equal(body + 4, "3\r\n012\r\n3\r\n345\r\n");
+    free(got);
+
+    /* Through curl, without chunked encoding: the body is whole and
+     * Content-Length is the full length. */
+    assert_int_equal(fixture_server_expect_text(fs,
+        "% split-at 1,2,3,10\n"
+        "=== request\nGET /plain\n=== response\nHTTP/1.1 200 OK\n\n"
+        "data: {\"a\":\"\xc3\xa9\"}\r\n\r\n\n", 1), 0);
+    CURL *h = curl_easy_init();
+    reply r = perform(h, fs, "GET", "/plain", no_headers, NULL);
+    assert_int_equal(r.rc, CURLE_OK);
+    assert_string_equal(r.body.data, "data: {\"a\":\"\xc3\xa9\"}\r\n\r\n");
+    assert_non_null(strstr(r.headers.data, "Content-Length: 20\r\n"));
+    reply_free(&r);
+    curl_easy_cleanup(h);
+    assert_int_equal(fixture_server_mismatches(fs), 0);
+    assert_int_equal(fixture_server_pending(fs), 0);
+    fixture_server_stop(fs);
+}
+
+/* The first piece arrives alone; the server notices a client that leaves
+ * during a pause and closes its side. */
+static void test_split_at_pause_and_close(void **state)
+{
+    (void)state;
+    fixture_server *fs = fixture_server_start(KEY);
+    assert_non_null(fs);
+    assert_int_equal(fixture_server_expect_text(fs,
+        "% split-at 4\n% chunk-delay-ms 600000\n"
+        "=== request\nGET /stall\n=== response\nHTTP/1.1 200 OK\n\n"
+        "head-and-the-rest\n", 1), 0);
+    int fd = connect_raw(fs);
+    send_raw(fd, "GET /stall HTTP/1.1\r\nHost: x\r\n\r\n");
+    char *got = recv_until(fd, "\r\n\r\nhead");
+    const char *body = strstr(got, "\r\n\r\n");
+    assert_non_null(body);
+    assert_string_equal(body + 4, "head");
+    free(got);
+    /* The rest is ten minutes away: nothing more comes now. */
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    assert_int_equal(poll(&p, 1, 200), 0);
+    assert_int_equal(fixture_server_connections_closed(fs), 0);
+    close(fd);
+    for (int i = 0; i < 10000 && fixture_server_connections_closed(fs) < 1; i++)
+        sleep_ms(1);
+    assert_int_equal(fixture_server_connections_closed(fs), 1);
+    assert_int_equal(fixture_server_connections(fs), 1);
+    fixture_server_stop(fs);
+}
+
 static void test_hang_then_stop(void **state)
 {
     (void)state;
@@ -1183,6 +1349,9 @@ int main(void)
         cmocka_unit_test(test_truncate_and_lying_length),
         cmocka_unit_test(test_chunked_response),
         cmocka_unit_test(test_chunk_bytes_and_delay),
+        cmocka_unit_test(test_split_at_parse),
+        cmocka_unit_test(test_split_at_wire),
+        cmocka_unit_test(test_split_at_pause_and_close),
         cmocka_unit_test(test_hang_then_stop),
         cmocka_unit_test(test_request_bodies),
         cmocka_unit_test(test_large_response),
