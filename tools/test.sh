@@ -45,7 +45,7 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 step "valgrind memcheck (C test programs)"
 # The C suites only: valgrind on python or sh says nothing about our code.
 meson test -C build-test-gcc --print-errorlogs --num-processes 2 \
-  --suite unit --suite chat --suite http --suite support --suite examples --suite sse --suite stream --suite cli \
+  --no-suite spec --no-suite public --no-suite quickstart --no-suite fuzz \
   --timeout-multiplier 10 \
   --wrap='valgrind --quiet --trace-children=yes --trace-children-skip=*/sh,*/bash,*/python3* --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-fds=no'
 

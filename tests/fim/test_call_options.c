@@ -199,8 +199,9 @@ static void test_empty_options_keep_client_setting(void **state) {
   fixture_server_stop(fs);
 }
 
-/* A stream stalls for 2 s after two events: a per-call idle timeout of
- * 200 ms ends it, push and pull, with the two chunks delivered. */
+/* A stream stalls for 2 s after two events: a per-call idle timeout of 1 s
+ * (not less: under valgrind the first bytes alone can take a few hundred
+ * milliseconds) ends it, push and pull, with the two chunks delivered. */
 static void test_fim_stream_idle_timeout(void **state) {
   (void)state;
   fixture_server *fs = fixture_server_start(FT_KEY);
@@ -213,7 +214,7 @@ static void test_fim_stream_idle_timeout(void **state) {
   assert_int_equal(mistral_fim_request_set_suffix(req, "\n\nprint(fib(10))\n"), MISTRAL_OK);
   mistral_call_options *opts = NULL;
   assert_int_equal(mistral_call_options_new(&opts), MISTRAL_OK);
-  assert_int_equal(mistral_call_options_set_idle_timeout_ms(opts, 200), MISTRAL_OK);
+  assert_int_equal(mistral_call_options_set_idle_timeout_ms(opts, 1000), MISTRAL_OK);
   assert_int_equal(mistral_fim_request_set_call_options(req, opts), MISTRAL_OK);
   mistral_call_options_free(opts);
   mistral_error *err = mistral_error_new();

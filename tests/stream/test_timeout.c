@@ -107,9 +107,13 @@ static void expect_complete(timeout_ctx *t, const mistral_chat_request *req, int
   stream_assert_served(t->fs);
 }
 
+/* Idle limits are a second, not less: under valgrind the first bytes alone
+ * can take a few hundred milliseconds to arrive. */
+#define IDLE_MS 1000
+
 static void test_stall(void **state) {
   timeout_ctx *t = *state;
-  assert_int_equal(mistral_client_set_stream_idle_timeout_ms(t->client, 300), MISTRAL_OK);
+  assert_int_equal(mistral_client_set_stream_idle_timeout_ms(t->client, IDLE_MS), MISTRAL_OK);
   char *d = stall(t, 600000);
   for (int pull = 0; pull < 2; pull++) {
     stream_expect(t->fs, FIXTURE, d);
@@ -143,9 +147,9 @@ static void test_no_headers(void **state) {
 
 static void test_slow_drip(void **state) {
   timeout_ctx *t = *state;
-  assert_int_equal(mistral_client_set_stream_idle_timeout_ms(t->client, 300), MISTRAL_OK);
+  assert_int_equal(mistral_client_set_stream_idle_timeout_ms(t->client, IDLE_MS), MISTRAL_OK);
   assert_int_equal(mistral_client_set_timeout_ms(t->client, 500), MISTRAL_OK);
-  /* 30 pieces, 50 ms apart: about 1.5 s, never 300 ms without a byte. */
+  /* 30 pieces, 50 ms apart: about 1.5 s, never a second without a byte. */
   sbuf d = {0};
   sbuf_adds(&d, "% split-at ");
   for (size_t i = 1; i < 30; i++) sbuf_printf(&d, "%s%zu", i > 1 ? "," : "", t->len * i / 30);
@@ -189,16 +193,16 @@ static void test_slow_drip(void **state) {
 
 static void test_per_call(void **state) {
   timeout_ctx *t = *state;
-  char *d = stall(t, 1000); /* a one-second pause after three events */
+  char *d = stall(t, 2500); /* a 2.5-second pause after three events */
   mistral_call_options *opts = NULL;
   assert_int_equal(mistral_call_options_new(&opts), MISTRAL_OK);
 
-  /* Client 300 ms, no per-call setting: the pause is fatal. */
-  assert_int_equal(mistral_client_set_stream_idle_timeout_ms(t->client, 300), MISTRAL_OK);
+  /* Client 1 s, no per-call setting: the pause is fatal. */
+  assert_int_equal(mistral_client_set_stream_idle_timeout_ms(t->client, IDLE_MS), MISTRAL_OK);
   stream_expect(t->fs, FIXTURE, d);
   expect_stalled(t, t->req, 0);
 
-  /* Client 300 ms, per call 5 s: it is not. */
+  /* Client 1 s, per call 5 s: it is not. */
   mistral_chat_request *req = stream_case_request(t->c);
   assert_int_equal(mistral_call_options_set_idle_timeout_ms(opts, 5000), MISTRAL_OK);
   assert_int_equal(mistral_chat_request_set_call_options(req, opts), MISTRAL_OK);
@@ -212,9 +216,9 @@ static void test_per_call(void **state) {
   stream_expect(t->fs, FIXTURE, d);
   expect_complete(t, req, 1);
 
-  /* Client without limit, per call 300 ms: fatal again. */
+  /* Client without limit, per call 1 s: fatal again. */
   assert_int_equal(mistral_client_set_stream_idle_timeout_ms(t->client, 0), MISTRAL_OK);
-  assert_int_equal(mistral_call_options_set_idle_timeout_ms(opts, 300), MISTRAL_OK);
+  assert_int_equal(mistral_call_options_set_idle_timeout_ms(opts, IDLE_MS), MISTRAL_OK);
   assert_int_equal(mistral_chat_request_set_call_options(req, opts), MISTRAL_OK);
   for (int pull = 0; pull < 2; pull++) {
     stream_expect(t->fs, FIXTURE, d);
