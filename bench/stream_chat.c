@@ -69,7 +69,7 @@ static int on_chunk(const mistral_chat_chunk *c, void *ud) {
   return s->acc ? mistral_chat_accumulator_add(s->acc, c) : 0;
 }
 
-static void bench_decode(size_t n) {
+static void bench_decode(size_t n, int accumulate) {
   size_t len;
   char *buf = make_stream(n, &len);
   double t[5];
@@ -77,7 +77,7 @@ static void bench_decode(size_t n) {
     mistral_stream_decoder *d;
     sink s = {NULL, 0};
     mistral_stream_decoder_new(&d);
-    mistral_chat_accumulator_new(&s.acc);
+    if (accumulate) mistral_chat_accumulator_new(&s.acc);
     double t0 = now_s(CLOCK_MONOTONIC);
     /* Network-sized reads. */
     for (size_t off = 0; off < len; off += 16384)
@@ -94,9 +94,10 @@ static void bench_decode(size_t n) {
     mistral_stream_decoder_free(d);
   }
   qsort(t, 5, sizeof *t, cmp_double);
-  printf("stream decode+accumulate from memory: %zu chunks, %.1f MB: median %.3f s = %.0f MB/s, "
+  printf("stream %s from memory: %zu chunks, %.1f MB: median %.3f s = %.0f MB/s, "
          "%.0f chunks/s\n",
-         n, (double)len / 1e6, t[2], (double)len / 1e6 / t[2], (double)n / t[2]);
+         accumulate ? "decode+accumulate" : "decode (SSE + JSON + typed chunks)", n,
+         (double)len / 1e6, t[2], (double)len / 1e6 / t[2], (double)n / t[2]);
   free(buf);
 }
 
@@ -246,7 +247,8 @@ int main(int argc, char **argv) {
   size_t decode_n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
   size_t e2e_n = argc > 2 ? strtoul(argv[2], NULL, 10) : 100000;
   size_t rss_n = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000000;
-  bench_decode(decode_n);
+  bench_decode(decode_n, 0);
+  bench_decode(decode_n, 1);
   bench_e2e(e2e_n);
   bench_rss(rss_n);
   return 0;
