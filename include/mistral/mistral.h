@@ -73,6 +73,7 @@
 #include "mistral/sse.h"
 #include "mistral/fim.h"
 #include "mistral/agents.h"
+#include "mistral/models.h"
 #include "mistral/raw.h"
 
 #endif /* MISTRAL_MISTRAL_H */

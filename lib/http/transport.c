@@ -179,6 +179,13 @@ static int append_header_line(struct curl_slist **list, const char *line) {
   return MISTRAL_OK;
 }
 
+/* A bodiless POST, PUT or PATCH still says "Content-Length: 0" (some
+ * proxies refuse one without), and carries no Content-Type. */
+static int sends_body(const m_http_request *req) {
+  return req->body || strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0 ||
+         strcmp(req->method, "PATCH") == 0;
+}
+
 static int build_headers(m_exchange *x) {
   mistral_client *c = x->client;
   int rc;
@@ -196,8 +203,11 @@ static int build_headers(m_exchange *x) {
   char line[128];
   snprintf(line, sizeof line, "Accept: %s", accept);
   if ((rc = append_header_line(&x->headers, line))) return rc;
-  if (x->req->body && (rc = append_header_line(&x->headers, "Content-Type: application/json")))
-    return rc;
+  /* No body: an empty "Content-Type:" stops libcurl adding its form type. */
+  const char *type = x->req->body ? "Content-Type: application/json"
+                     : sends_body(x->req) ? "Content-Type:"
+                                          : NULL;
+  if (type && (rc = append_header_line(&x->headers, type))) return rc;
   /* No "Expect: 100-continue" round trip before large bodies. */
   if ((rc = append_header_line(&x->headers, "Expect:"))) return rc;
   for (size_t i = 0; i < c->header_count; i++)
@@ -215,17 +225,18 @@ static void free_headers(struct curl_slist *list) {
 
 static int set_method(CURL *h, const m_http_request *req) {
   CURLcode rc;
-  if (req->body) {
+  int with_body = sends_body(req);
+  if (with_body) {
     rc = curl_easy_setopt(h, CURLOPT_POST, 1L);
     if (!rc) rc = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-    if (!rc) rc = curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+    if (!rc) rc = curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
   } else {
     rc = curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
   }
   if (!rc)
     rc = curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
-                          strcmp(req->method, req->body ? "POST" : "GET") == 0 ? NULL
-                                                                                : req->method);
+                          strcmp(req->method, with_body ? "POST" : "GET") == 0 ? NULL
+                                                                              : req->method);
   return rc == CURLE_OK ? MISTRAL_OK : MISTRAL_E_INTERNAL;
 }
 

@@ -5,6 +5,7 @@
  *   mistral chat [OPTIONS] [PROMPT...]
  *   mistral raw METHOD PATH [BODY|@FILE|-]
  *   mistral record --out FILE METHOD PATH [BODY|@FILE|-]
+ *   mistral models [list|show|delete|archive|unarchive|update] [MODEL_ID]
  *
  * Exit status (the same for every command; see cli.h):
  *   0 success, 1 other failure, 2 usage or configuration error (nothing was
@@ -27,6 +28,7 @@ static const cli_command commands[] = {
     {"chat", cmd_chat, "ask a model; print its answer"},
     {"raw", cmd_raw, "call any API endpoint with JSON text; print the response body"},
     {"record", cmd_record, "call an endpoint and save the exchange as a test fixture"},
+    {"models", cmd_models, "list the models; show, delete, archive or rename one"},
 };
 
 static void print_help(void) {
