@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "api/call.h"
 
+#include <string.h>
+
 #include "core/error.h"
 
 int m_api_call(mistral_client *client, const char *method, const char *path, const char *body,
@@ -16,4 +18,12 @@ int m_api_call(mistral_client *client, const char *method, const char *path, con
     m_log(client, MISTRAL_LOG_INFO, "%s %s failed: %s", method, path, mistral_error_message(err));
   }
   return rc;
+}
+
+void m_api_mark_undecodable(const mistral_client *client, const m_http_response *resp,
+                            mistral_error *err) {
+  const char *rid = m_http_request_id(resp);
+  m_err_set_http_status(err, resp->status);
+  if (rid) m_err_set_field(err, M_ERR_REQUEST_ID, rid, strlen(rid));
+  m_err_redact(err, client->api_key);
 }

@@ -13,4 +13,10 @@ int m_api_call(mistral_client *client, const char *method, const char *path, con
                size_t body_len, const struct mistral_call_options *options,
                m_http_response *resp, mistral_error *err);
 
+/* A 2xx response arrived but could not be decoded: keeps its HTTP status and
+ * request id on err (for support requests) and redacts the key, as a
+ * decoder's message may quote the body and the body may echo the key. */
+void m_api_mark_undecodable(const mistral_client *client, const m_http_response *resp,
+                            mistral_error *err);
+
 #endif

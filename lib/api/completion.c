@@ -27,15 +27,7 @@ int m_completion_call(mistral_chat_response **out, mistral_client *client, const
   free(body);
   if (rc == MISTRAL_OK) {
     rc = m_chat_response_decode(out, &client->alloc, resp.body.data, resp.body.len, &resp, err);
-    if (rc != MISTRAL_OK) {
-      /* A response arrived but cannot be used: keep its status and request
-       * id (for support), and redact, as jansson's message may quote the
-       * body and the body may echo the key. */
-      const char *rid = m_http_request_id(&resp);
-      m_err_set_http_status(err, resp.status);
-      if (rid) m_err_set_field(err, M_ERR_REQUEST_ID, rid, strlen(rid));
-      m_err_redact(err, client->api_key);
-    }
+    if (rc != MISTRAL_OK) m_api_mark_undecodable(client, &resp, err);
   }
   m_http_response_free(&resp);
   return rc;

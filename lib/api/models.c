@@ -64,12 +64,7 @@ static int call_decode(void **out, m_models_kind kind, mistral_client *client,
     rc = m_models_decode(&decoded, kind, &client->alloc, resp.body.data, resp.body.len, &resp,
                          err);
     if (rc != MISTRAL_OK) {
-      /* A response arrived but cannot be used: keep its status and request
-       * id (for support), and redact: the body may echo the key. */
-      const char *rid = m_http_request_id(&resp);
-      m_err_set_http_status(err, resp.status);
-      if (rid) m_err_set_field(err, M_ERR_REQUEST_ID, rid, strlen(rid));
-      m_err_redact(err, client->api_key);
+      m_api_mark_undecodable(client, &resp, err);
     } else if (out) {
       *out = decoded;
     } else {

@@ -40,6 +40,7 @@ json_t *m_json_parse_text(const char *text, int want_type, const char *field, in
     return NULL;
   }
   json_error_t je;
+  memset(&je, 0, sizeof je); /* jansson may fail on memory before filling it */
   json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
   if (!v) {
     *code = json_error_code(&je) == json_error_out_of_memory ? MISTRAL_E_NOMEM

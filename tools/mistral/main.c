@@ -5,6 +5,8 @@
  *   mistral chat [OPTIONS] [PROMPT...]
  *   mistral raw METHOD PATH [BODY|@FILE|-]
  *   mistral record --out FILE METHOD PATH [BODY|@FILE|-]
+ *   mistral moderate [-m MODEL] [TEXT...] | --conversation FILE
+ *   mistral ocr [-m MODEL] [--pages LIST] [--images] URL|FILE
  *   mistral models [list|show|delete|archive|unarchive|update] [MODEL_ID]
  *
  * Exit status (the same for every command; see cli.h):
@@ -28,6 +30,8 @@ static const cli_command commands[] = {
     {"chat", cmd_chat, "ask a model; print its answer"},
     {"raw", cmd_raw, "call any API endpoint with JSON text; print the response body"},
     {"record", cmd_record, "call an endpoint and save the exchange as a test fixture"},
+    {"moderate", cmd_moderate, "check texts or a conversation with the moderation model"},
+    {"ocr", cmd_ocr, "turn a document or image (URL or local file) into Markdown"},
     {"models", cmd_models, "list the models; show, delete, archive or rename one"},
 };
 
