@@ -1,5 +1,5 @@
 /* Per-call options on FIM, chat and agents requests, against fixtures whose
- * answer comes after 2 s (`% delay-ms 2000`): a per-call timeout of 200 ms
+ * answer comes after 4 s (`% delay-ms 4000`): a per-call timeout of 1 s
  * fails with MISTRAL_E_TIMEOUT where the client's default (10 minutes)
  * waits; clearing the options with NULL restores the client's setting; the
  * options are copied when attached; a per-call value overrides a shorter
@@ -18,6 +18,13 @@
 #include <string.h>
 
 #include "fim_test_util.h"
+
+
+/* Far below the fixtures' 4 s delay, yet long enough for the request to
+ * reach the server before the client gives up, even under valgrind on a
+ * loaded machine (with 200 ms it sometimes did not, and the server never
+ * saw the first request). */
+#define TIMEOUT_MS 1000
 
 static mistral_call_options *options_timeout(long ms) {
   mistral_call_options *opts = NULL;
@@ -51,7 +58,7 @@ static void test_fim_timeout_then_cleared(void **state) {
   mistral_fim_request *req = delayed_fim_request();
   mistral_error *err = mistral_error_new();
 
-  mistral_call_options *opts = options_timeout(200);
+  mistral_call_options *opts = options_timeout(TIMEOUT_MS);
   assert_int_equal(mistral_fim_request_set_call_options(req, opts), MISTRAL_OK);
   mistral_call_options_free(opts);
   mistral_chat_response *resp = NULL;
@@ -87,7 +94,7 @@ static void test_chat_timeout_then_cleared(void **state) {
                    MISTRAL_OK);
   mistral_error *err = mistral_error_new();
 
-  mistral_call_options *opts = options_timeout(200);
+  mistral_call_options *opts = options_timeout(TIMEOUT_MS);
   assert_int_equal(mistral_chat_request_set_call_options(req, opts), MISTRAL_OK);
   mistral_call_options_free(opts);
   mistral_chat_response *resp = NULL;
@@ -121,7 +128,7 @@ static void test_agents_timeout(void **state) {
           NULL, req, MISTRAL_ROLE_USER,
           "Who is the best French painter? Answer in one short sentence."),
       MISTRAL_OK);
-  mistral_call_options *opts = options_timeout(200);
+  mistral_call_options *opts = options_timeout(TIMEOUT_MS);
   assert_int_equal(mistral_chat_request_set_call_options(req, opts), MISTRAL_OK);
   mistral_call_options_free(opts);
   mistral_error *err = mistral_error_new();
@@ -140,7 +147,7 @@ static void test_agents_timeout(void **state) {
 
 /* The request keeps a copy: changing the options object afterwards does
  * nothing. Then the other direction: a per-call "no limit" (0) overrides a
- * client timeout of 200 ms. */
+ * client timeout of 1 s. */
 static void test_options_copied_and_override_client(void **state) {
   (void)state;
   fixture_server *fs = fixture_server_start(FT_KEY);
@@ -150,7 +157,7 @@ static void test_options_copied_and_override_client(void **state) {
   mistral_fim_request *req = delayed_fim_request();
   mistral_error *err = mistral_error_new();
 
-  mistral_call_options *opts = options_timeout(200);
+  mistral_call_options *opts = options_timeout(TIMEOUT_MS);
   assert_int_equal(mistral_fim_request_set_call_options(req, opts), MISTRAL_OK);
   assert_int_equal(mistral_call_options_set_timeout_ms(opts, 0), MISTRAL_OK);
   mistral_chat_response *resp = NULL;
@@ -158,8 +165,8 @@ static void test_options_copied_and_override_client(void **state) {
   assert_null(resp);
 
   /* Now attach the changed object (no limit) to a client that would give
-   * up after 200 ms: the per-call value wins. */
-  assert_int_equal(mistral_client_set_timeout_ms(client, 200), MISTRAL_OK);
+   * up after 1 s: the per-call value wins. */
+  assert_int_equal(mistral_client_set_timeout_ms(client, TIMEOUT_MS), MISTRAL_OK);
   assert_int_equal(mistral_fim_request_set_call_options(req, opts), MISTRAL_OK);
   mistral_call_options_free(opts);
   int rc = mistral_fim_complete(&resp, client, req, err);
@@ -175,13 +182,13 @@ static void test_options_copied_and_override_client(void **state) {
   fixture_server_stop(fs);
 }
 
-/* An options object with nothing set changes nothing: the client's 200 ms
+/* An options object with nothing set changes nothing: the client's 1 s
  * still applies. */
 static void test_empty_options_keep_client_setting(void **state) {
   (void)state;
   fixture_server *fs = ft_server_start("fim/delayed.fixture", NULL);
   mistral_client *client = ft_client(fs);
-  assert_int_equal(mistral_client_set_timeout_ms(client, 200), MISTRAL_OK);
+  assert_int_equal(mistral_client_set_timeout_ms(client, TIMEOUT_MS), MISTRAL_OK);
   mistral_fim_request *req = delayed_fim_request();
   mistral_call_options *opts = NULL;
   assert_int_equal(mistral_call_options_new(&opts), MISTRAL_OK);
