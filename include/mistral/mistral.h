@@ -73,6 +73,7 @@
 #include "mistral/sse.h"
 #include "mistral/fim.h"
 #include "mistral/agents.h"
+#include "mistral/embeddings.h"
 #include "mistral/moderation.h"
 #include "mistral/ocr.h"
 #include "mistral/models.h"

@@ -12,6 +12,7 @@ pcdir=$(dirname "$(find "$tmp/root" -name mistral.pc | head -n1)")
 for h in mistral.h version.h common.h error.h client.h options.h chat.h stream.h sse.h fim.h agents.h raw.h export.h; do
   [ -n "$(find "$tmp/root" -path "*/include/mistral/$h")" ] || { echo "header $h not installed"; exit 1; }
 done
+[ -n "$(find "$tmp/root" -path "*/include/mistral/embeddings.h")" ] || { echo "header embeddings.h not installed"; exit 1; }
 for h in moderation.h ocr.h; do [ -n "$(find "$tmp/root" -path "*/include/mistral/$h")" ] || { echo "header $h not installed"; exit 1; }; done
 [ -n "$(find "$tmp/root" -path "*/include/mistral/models.h")" ] || { echo "header models.h not installed"; exit 1; }
 [ -n "$(find "$tmp/root" -name mistral -path '*/bin/*')" ] || { echo "the mistral CLI was not installed"; exit 1; }

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* POST /v1/embeddings, the call: the body goes out, the answer's bytes go
+ * into the incremental decoder as libcurl hands them over (the transport's
+ * body sink), so the JSON body is never held whole. Also the response's
+ * life (box, accessors) and the public face of the decoder. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/call.h"
+#include "api/embeddings_internal.h"
+#include "core/client.h"
+#include "core/error.h"
+#include "http/transport.h"
+
+static const char emb_path[] = "/v1/embeddings";
+
+/* ---- responses ---- */
+
+m_emb_response_box *m_emb_box_new(const mistral_allocator *alloc) {
+  m_arena arena;
+  m_arena_init(&arena, alloc);
+  m_emb_response_box *box = m_arena_calloc(&arena, 1, sizeof *box);
+  if (!box) {
+    m_arena_release(&arena);
+    return NULL;
+  }
+  box->arena = arena;
+  box->usage.json = "{}";
+  box->pub.usage = &box->usage;
+  return box;
+}
+
+void m_emb_box_free(m_emb_response_box *box) {
+  if (!box) return;
+  /* The box lives in its own arena: release through a copy. */
+  m_arena doomed = box->arena;
+  m_free(&doomed.alloc, box->matrix);
+  m_arena_release(&doomed);
+}
+
+void mistral_embeddings_response_free(mistral_embeddings_response *resp) {
+  m_emb_box_free((m_emb_response_box *)resp);
+}
+
+const float *mistral_embeddings_f32(const mistral_embeddings_response *resp) {
+  return resp && resp->rows && resp->dtype == MISTRAL_EMBEDDINGS_DTYPE_FLOAT
+             ? (const float *)resp->data
+             : NULL;
+}
+
+const int8_t *mistral_embeddings_i8(const mistral_embeddings_response *resp) {
+  return resp && resp->rows &&
+                 (resp->dtype == MISTRAL_EMBEDDINGS_DTYPE_INT8 ||
+                  resp->dtype == MISTRAL_EMBEDDINGS_DTYPE_BINARY)
+             ? (const int8_t *)resp->data
+             : NULL;
+}
+
+const uint8_t *mistral_embeddings_u8(const mistral_embeddings_response *resp) {
+  return resp && resp->rows &&
+                 (resp->dtype == MISTRAL_EMBEDDINGS_DTYPE_UINT8 ||
+                  resp->dtype == MISTRAL_EMBEDDINGS_DTYPE_UBINARY)
+             ? (const uint8_t *)resp->data
+             : NULL;
+}
+
+const void *mistral_embeddings_row(const mistral_embeddings_response *resp, size_t i) {
+  if (!resp || i >= resp->rows || !resp->data) return NULL;
+  return (const unsigned char *)resp->data + i * resp->row_bytes;
+}
+
+/* ---- the decoder, public face ---- */
+
+int mistral_embeddings_decoder_new(mistral_embeddings_decoder **out,
+                                   mistral_embeddings_dtype dtype, size_t expected_rows) {
+  if (!out) return MISTRAL_E_INVALID_ARG;
+  return m_emb_decoder_new(out, &mistral_default_allocator, dtype, expected_rows, 0);
+}
+
+static int decoder_error(const mistral_embeddings_decoder *d, mistral_error *err) {
+  return m_err_set(err, m_emb_decoder_status(d), "%s", m_emb_decoder_message(d));
+}
+
+int mistral_embeddings_decoder_feed(mistral_embeddings_decoder *d, const char *data,
+                                    size_t len, mistral_error *err) {
+  mistral_error_clear(err);
+  if (!d) return m_err_set(err, MISTRAL_E_INVALID_ARG, "decoder is NULL");
+  if (!data && len) return m_err_set(err, MISTRAL_E_INVALID_ARG, "data is NULL");
+  if (m_emb_decoder_status(d) == MISTRAL_OK && m_emb_decoder_finished(d))
+    return m_err_set(err, MISTRAL_E_INVALID_ARG, "the decoder has finished");
+  if (m_emb_decoder_feed(d, data ? data : "", len) != MISTRAL_OK) return decoder_error(d, err);
+  return MISTRAL_OK;
+}
+
+int mistral_embeddings_decoder_finish(mistral_embeddings_response **out,
+                                      mistral_embeddings_decoder *d, mistral_error *err) {
+  mistral_error_clear(err);
+  if (out) *out = NULL;
+  if (!out) return m_err_set(err, MISTRAL_E_INVALID_ARG, "out is NULL");
+  if (!d) return m_err_set(err, MISTRAL_E_INVALID_ARG, "decoder is NULL");
+  if (m_emb_decoder_status(d) == MISTRAL_OK && m_emb_decoder_finished(d))
+    return m_err_set(err, MISTRAL_E_INVALID_ARG, "the decoder has finished");
+  if (m_emb_decoder_end(out, d) != MISTRAL_OK) return decoder_error(d, err);
+  return MISTRAL_OK;
+}
+
+int mistral_embeddings_response_parse(mistral_embeddings_response **out, const char *json,
+                                      size_t len, mistral_embeddings_dtype dtype,
+                                      size_t expected_rows, mistral_error *err) {
+  mistral_error_clear(err);
+  if (out) *out = NULL;
+  if (!out) return m_err_set(err, MISTRAL_E_INVALID_ARG, "out is NULL");
+  if (!json && len) return m_err_set(err, MISTRAL_E_INVALID_ARG, "json is NULL");
+  mistral_embeddings_decoder *d;
+  int rc = m_emb_decoder_new(&d, &mistral_default_allocator, dtype, expected_rows, 0);
+  if (rc != MISTRAL_OK)
+    return m_err_set(err, rc, rc == MISTRAL_E_NOMEM ? "out of memory" : "not a dtype");
+  if (m_emb_decoder_feed(d, json ? json : "", len) != MISTRAL_OK ||
+      m_emb_decoder_end(out, d) != MISTRAL_OK)
+    rc = decoder_error(d, err);
+  mistral_embeddings_decoder_free(d);
+  return rc;
+}
+
+/* ---- the call ---- */
+
+static int sink(const char *data, size_t n, void *user_data) {
+  return m_emb_decoder_feed(user_data, data, n) != MISTRAL_OK;
+}
+
+int m_emb_call(mistral_embeddings_response **out, mistral_client *client, const char *body,
+               size_t len, mistral_embeddings_dtype dtype, size_t rows,
+               const struct mistral_call_options *options, mistral_error *err) {
+  *out = NULL;
+  mistral_embeddings_decoder *d;
+  int rc = m_emb_decoder_new(&d, &client->alloc, dtype, rows, client->max_response_bytes);
+  if (rc != MISTRAL_OK) return m_err_set(err, rc, "out of memory");
+  m_http_response resp;
+  m_http_response_init(&resp, &client->alloc);
+  m_http_request hr = {.method = "POST", .path = emb_path, .body = body, .body_len = len,
+                       .sink = sink, .sink_user_data = d, .options = options};
+  m_exchange *x = NULL;
+  rc = m_exchange_begin(&x, client, &hr, &resp, err);
+  if (rc == MISTRAL_OK && x) {
+    /* The transport gives a request with a sink no total time limit (it
+     * takes it for a stream); this is one answer: restore the limit. */
+    long total_ms = options && options->timeout_ms >= 0 ? options->timeout_ms : client->timeout_ms;
+    CURLcode cc = curl_easy_setopt(m_exchange_handle(x), CURLOPT_TIMEOUT_MS, total_ms);
+    if (cc == CURLE_OK) cc = curl_easy_perform(m_exchange_handle(x));
+    rc = m_exchange_end(x, cc, err);
+    /* The sink stopped the transfer: the decoder says why. */
+    if (m_emb_decoder_status(d) != MISTRAL_OK)
+      rc = m_err_set(err, m_emb_decoder_status(d), "%s", m_emb_decoder_message(d));
+    if (rc == MISTRAL_OK) rc = m_http_status_error(&resp, err);
+    if (rc == MISTRAL_OK && m_emb_decoder_end(out, d) != MISTRAL_OK)
+      rc = m_err_set(err, m_emb_decoder_status(d), "%s", m_emb_decoder_message(d));
+    if (rc == MISTRAL_OK) {
+      const char *rid = m_http_request_id(&resp);
+      m_emb_response_box *box = (m_emb_response_box *)*out;
+      if (rid && !(box->pub.request_id = m_arena_strdup(&box->arena, rid))) {
+        mistral_embeddings_response_free(*out);
+        *out = NULL;
+        rc = m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
+      }
+    } else if (resp.status >= 200 && resp.status < 300) {
+      /* An answer arrived but cannot be used: its status and request id
+       * stay on err (for support). */
+      m_api_mark_undecodable(client, &resp, err);
+    }
+  }
+  if (rc != MISTRAL_OK) {
+    /* The decoder's messages may quote the body, which may echo the key. */
+    m_err_redact(err, client->api_key);
+    m_log(client, MISTRAL_LOG_INFO, "POST %s failed: %s", emb_path, mistral_error_message(err));
+  }
+  m_http_response_free(&resp);
+  mistral_embeddings_decoder_free(d);
+  return rc;
+}
+
+int mistral_embeddings_create(mistral_embeddings_response **out, mistral_client *client,
+                              const mistral_embeddings_request *req, mistral_error *err) {
+  mistral_error_clear(err);
+  if (out) *out = NULL;
+  if (!out) return m_err_set(err, MISTRAL_E_INVALID_ARG, "out is NULL");
+  if (!client) return m_err_set(err, MISTRAL_E_INVALID_ARG, "client is NULL");
+  if (!req) return m_err_set(err, MISTRAL_E_INVALID_ARG, "request is NULL");
+  char *body;
+  size_t len;
+  int rc = m_emb_request_body(&body, &len, req, 0, 0, 0, err);
+  if (rc != MISTRAL_OK) return rc;
+  rc = m_emb_call(out, client, body, len, m_emb_request_dtype(req),
+                  mistral_embeddings_request_input_count(req), m_emb_request_options(req), err);
+  free(body);
+  return rc;
+}
