@@ -58,28 +58,6 @@ json_t *m_json_parse_text(const char *text, int want_type, const char *field, in
   return v;
 }
 
-char *m_json_arena_str(m_arena *ar, const json_t *v) {
-  if (!json_is_string(v)) return NULL;
-  return m_arena_strndup(ar, json_string_value(v), json_string_length(v));
-}
-
-char *m_json_arena_dump(m_arena *ar, const json_t *v, int *oom) {
-  if (!v) return NULL;
-  size_t n = json_dumpb(v, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
-  char *d = n ? m_arena_alloc(ar, n + 1) : NULL;
-  if (!d || json_dumpb(v, d, n, JSON_COMPACT | JSON_ENCODE_ANY) != n) {
-    *oom = 1;
-    return NULL;
-  }
-  d[n] = '\0';
-  return d;
-}
-
-int64_t m_json_int(const json_t *obj, const char *key) {
-  json_t *v = json_object_get(obj, key);
-  return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
 int m_json_dump_malloc(char **out, size_t *len, const json_t *v) {
   *out = NULL;
   size_t n = json_dumpb(v, NULL, 0, JSON_COMPACT);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* jansson helpers shared by the API areas: turning caller text into JSON
- * values with errors that name the field, and copying decoded values into a
- * response arena. */
+/* jansson helpers for building request bodies: turning caller text into
+ * JSON values with errors that name the field, and dumping a body.
+ * (Responses are decoded with json/jv.h.) */
 #ifndef MISTRAL_JSON_UTIL_H
 #define MISTRAL_JSON_UTIL_H
 
@@ -24,16 +24,8 @@ json_t *m_json_str(const char *text, const char *field, int *code, char *msg);
 json_t *m_json_parse_text(const char *text, int want_type, const char *field, int *code,
                           char *msg);
 
-/* Arena copies of a JSON string value (NULL when v is not a string). */
-char *m_json_arena_str(m_arena *ar, const json_t *v);
-/* v as compact JSON text in the arena (NULL when v is NULL or no memory;
- * *oom set in that case only when v was not NULL). */
-char *m_json_arena_dump(m_arena *ar, const json_t *v, int *oom);
 /* v as compact JSON text in a malloc'd string (*len may be NULL).
  * MISTRAL_OK or MISTRAL_E_NOMEM. */
 int m_json_dump_malloc(char **out, size_t *len, const json_t *v);
-
-/* An integer member, 0 when absent or not an integer. */
-int64_t m_json_int(const json_t *obj, const char *key);
 
 #endif
