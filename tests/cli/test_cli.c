@@ -956,6 +956,58 @@ static void test_chat_stream_stops_on_sigint(void **state) {
   assert_int_equal(fixture_server_connections_closed(c->fs), 1);
 }
 
+/* ---- fim -------------------------------------------------------------------- */
+
+#define FIM_PROMPT "def fibonacci(n: int) -> int:\n"
+#define FIM_SUFFIX "\n\nprint(fibonacci(10))\n"
+#define FIM_MIDDLE "    if n < 2:\n        return n\n    return fibonacci(n - 1) + fibonacci(n - 2)"
+
+/* The examples' FIM exchanges serve the CLI too: same prompt, suffix and
+ * model. */
+static void expect_example_fixture(ctx *c, const char *name) {
+  char path[1024];
+  int n = snprintf(path, sizeof path, "%s/examples/%s", fixtures_dir, name);
+  assert_true(n > 0 && (size_t)n < sizeof path);
+  assert_int_equal(fixture_server_expect(c->fs, path, 1), 0);
+}
+
+static void test_fim_prints_the_middle(void **state) {
+  ctx *c = *state;
+  expect_example_fixture(c, "fim.fixture");
+  run_result r;
+  RUN(c, &r, "fim", "--prompt", FIM_PROMPT, "--suffix", FIM_SUFFIX);
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, FIM_MIDDLE "\n");
+  assert_string_equal(r.err, "");
+  result_free(&r);
+}
+
+static void test_fim_stream_and_stdin(void **state) {
+  ctx *c = *state;
+  expect_example_fixture(c, "fim-stream.fixture");
+  run_result r;
+  /* The prompt from standard input, streamed. */
+  run_in(c, &r, ENV_SERVER_AND_KEY, FIM_PROMPT, ARGS("fim", "-s", FIM_SUFFIX, "--stream"));
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out, FIM_MIDDLE "\n");
+  result_free(&r);
+}
+
+static void test_fim_usage_errors(void **state) {
+  ctx *c = *state;
+  run_result r;
+  RUN(c, &r, "fim", "--prompt", "x", "stray");
+  assert_int_equal(r.status, 2);
+  assert_one_error_line(&r);
+  result_free(&r);
+  RUN(c, &r, "fim", "--prompt", "x", "-t", "9");
+  assert_int_equal(r.status, 2);
+  assert_one_error_line(&r);
+  assert_non_null(strstr(r.err, "temperature"));
+  result_free(&r);
+  assert_int_equal(fixture_server_requests(c->fs), 0);
+}
+
 static void test_help_and_version(void **state) {
   ctx *c = *state;
   run_result r;
@@ -1044,6 +1096,9 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(test_chat_stream_raw_prints_each_chunk, setup, teardown),
       cmocka_unit_test_setup_teardown(test_chat_stream_shows_completed_tool_call, setup, teardown),
       cmocka_unit_test_setup_teardown(test_chat_stream_stops_on_sigint, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fim_prints_the_middle, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fim_stream_and_stdin, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fim_usage_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_help_and_version, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

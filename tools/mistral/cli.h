@@ -171,6 +171,7 @@ int cmd_chat(int argc, char **argv);
 int cmd_raw(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
+int cmd_fim(int argc, char **argv);
 int cmd_moderate(int argc, char **argv);
 int cmd_ocr(int argc, char **argv);
 int cmd_models(int argc, char **argv);

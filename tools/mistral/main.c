@@ -6,6 +6,7 @@
  *   mistral raw METHOD PATH [BODY|@FILE|-]
  *   mistral record --out FILE METHOD PATH [BODY|@FILE|-]
  *   mistral embed [-m MODEL] [--dimension N] [--dtype T] [--base64] [--batch K] [TEXT...]
+ *   mistral fim [-m MODEL] --prompt TEXT [--suffix TEXT] [--stream]
  *   mistral moderate [-m MODEL] [TEXT...] | --conversation FILE
  *   mistral ocr [-m MODEL] [--pages LIST] [--images] URL|FILE
  *   mistral models [list|show|delete|archive|unarchive|update] [MODEL_ID]
@@ -32,6 +33,7 @@ static const cli_command commands[] = {
     {"raw", cmd_raw, "call any API endpoint with JSON text; print the response body"},
     {"record", cmd_record, "call an endpoint and save the exchange as a test fixture"},
     {"embed", cmd_embed, "embed texts; print the vectors or write the matrix to a file"},
+    {"fim", cmd_fim, "complete code between a prompt and a suffix (fill in the middle)"},
     {"moderate", cmd_moderate, "check texts or a conversation with the moderation model"},
     {"ocr", cmd_ocr, "turn a document or image (URL or local file) into Markdown"},
     {"models", cmd_models, "list the models; show, delete, archive or rename one"},
