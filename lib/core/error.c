@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "core/error.h"
 
+#include "core/alloc.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +132,7 @@ static void redact_one(char **slot, const char *secret, size_t slen) {
   char *out = malloc(out_len + 1);
   if (!out) {
     /* Cannot rebuild the string: drop it rather than leak the secret. */
+    m_secure_zero(s, strlen(s));
     free(s);
     *slot = NULL;
     return;
@@ -144,6 +147,7 @@ static void redact_one(char **slot, const char *secret, size_t slen) {
     p = hit + slen;
   }
   strcpy(w, p);
+  m_secure_zero(s, strlen(s)); /* the unredacted text held the secret */
   free(s);
   *slot = out;
 }

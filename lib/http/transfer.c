@@ -29,6 +29,8 @@ int m_transfer_start(m_transfer **out, mistral_client *c, const m_http_request *
     return rc;
   }
   t->multi = curl_multi_init();
+  /* Keep connections for reuse beyond libcurl's default of 4 a multi. */
+  if (t->multi) curl_multi_setopt(t->multi, CURLMOPT_MAXCONNECTS, 32L);
   if (!t->multi || curl_multi_add_handle(t->multi, m_exchange_handle(t->x)) != CURLM_OK) {
     m_transfer_free(t);
     return m_err_set(err, MISTRAL_E_NOMEM, "out of memory (curl multi handle)");

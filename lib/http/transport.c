@@ -265,8 +265,19 @@ static int configure(m_exchange *x) {
   SET(CURLOPT_PROTOCOLS_STR, "http,https");
   SET(CURLOPT_SSL_VERIFYPEER, 1L);
   SET(CURLOPT_SSL_VERIFYHOST, 2L);
-  SET(CURLOPT_CAINFO, c->ca_file);
-  SET(CURLOPT_CAPATH, c->ca_path);
+  /* Without a CA setting, libcurl's built-in store (the system's). Setting
+   * CURLOPT_CAINFO/CAPATH to NULL would load no CA at all, and a pooled
+   * handle keeps what an earlier request set: set both every time. */
+  char *ca_file = c->ca_file, *ca_path = c->ca_path;
+  if (!ca_file && !ca_path) {
+    curl_easy_getinfo(h, CURLINFO_CAINFO, &ca_file);
+    curl_easy_getinfo(h, CURLINFO_CAPATH, &ca_path);
+  }
+  SET(CURLOPT_CAINFO, ca_file);
+  SET(CURLOPT_CAPATH, ca_path);
+  /* Room in the shared connection cache for every thread's connection
+   * (libcurl's default keeps 5 and closes the rest). */
+  SET(CURLOPT_MAXCONNECTS, 32L);
   SET(CURLOPT_PROXY, c->proxy);
   SET(CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
   const struct mistral_call_options *o = x->req->options;
