@@ -17,6 +17,7 @@ set -eu
 
 packages="build-essential meson ninja-build pkg-config libcurl4-openssl-dev
 libjansson-dev libssl-dev libcmocka-dev python3 python3-yaml
+openssl
 python3-jsonschema valgrind clang libclang-rt-14-dev"
 
 check_only=0

@@ -9,7 +9,8 @@
  * temperature, top_p or safe_prompt: a request with any of them set fails
  * with MISTRAL_E_INVALID_ARG before anything is sent.
  *
- * Threads: as for chat calls.
+ * Threads: as for chat calls: a request or a response belongs to one thread
+ * at a time; calls may run on many threads at once on one client.
  */
 #ifndef MISTRAL_AGENTS_H
 #define MISTRAL_AGENTS_H

@@ -9,7 +9,11 @@
  * any number of threads may make calls on the same client at once; each call
  * borrows a connection of its own from the client's pool. Setters must not
  * run while calls are in flight. mistral_client_free() must not run while
- * calls are in flight.
+ * calls are in flight. Getters (mistral_client_server_url()) may run on any
+ * thread at any time setters do not. The log callback and the allocator are
+ * called on the threads making calls, possibly at the same time: they must
+ * be thread-safe. Proved by tests/threads (8 threads x 200 calls on one
+ * client, under ThreadSanitizer in CI).
  */
 #ifndef MISTRAL_CLIENT_H
 #define MISTRAL_CLIENT_H
@@ -38,6 +42,59 @@ typedef struct mistral_client mistral_client;
 #define MISTRAL_DEFAULT_STREAM_IDLE_TIMEOUT_MS 120000L
 /** Default response size limit: 256 MiB. */
 #define MISTRAL_DEFAULT_MAX_RESPONSE_BYTES ((size_t)256 * 1024 * 1024)
+
+/**
+ * @name Retry defaults
+ * A failed call is tried again, up to MISTRAL_DEFAULT_MAX_ATTEMPTS attempts
+ * in all (the first and two retries), when the failure is one that may
+ * pass: a connection failure (MISTRAL_E_CONNECT, MISTRAL_E_DNS,
+ * MISTRAL_E_NETWORK, MISTRAL_E_TRUNCATED, MISTRAL_E_TIMEOUT) or HTTP 408,
+ * 409, 429, 500, 502, 503 or 504. Never on other 4xx statuses, and never on
+ * MISTRAL_E_INVALID_ARG, MISTRAL_E_NO_API_KEY, MISTRAL_E_CANCELLED,
+ * MISTRAL_E_TOO_LARGE, MISTRAL_E_BAD_RESPONSE, MISTRAL_E_TLS or
+ * MISTRAL_E_NOMEM. A stream is retried only while nothing has reached the
+ * caller (an HTTP error before the stream, a failure before the first
+ * chunk); once a chunk was delivered, a failure ends the stream.
+ *
+ * Before retry n (n = 1 after the first attempt) the client waits
+ * w = min(initial * multiplier^(n-1), max interval), less a random part:
+ * the wait is drawn uniformly from [w * (1 - jitter), w]. When the failed
+ * response carries `Retry-After-Ms` (milliseconds) or `Retry-After`
+ * (seconds or an HTTP date), that wait is used instead, capped at
+ * MISTRAL_DEFAULT_RETRY_AFTER_MAX_MS (settable). The error response is read
+ * whole before the wait; the request body is sent again unchanged. A wait
+ * looks at the call's cancel flag (mistral_call_options_set_cancel_flag())
+ * at least every 50 ms.
+ *
+ * The deadline (none by default) bounds the whole call: attempts and waits.
+ * No wait runs past it and no attempt starts after it; a non-streaming
+ * attempt is also cut (MISTRAL_E_TIMEOUT) when the deadline comes. A
+ * stream's deadline bounds its attempts and waits, not the stream once it
+ * flows (the idle timeout guards that).
+ *
+ * Every attempt is reported to the log callback (method, path, attempt n/N,
+ * the status or error, the wait before the next; never the key), and an
+ * error after several attempts ends with "(after N attempts)"
+ * (mistral_error_attempts() gives the count).
+ * @{
+ */
+/** Attempts in all, the first included (2 retries). */
+#define MISTRAL_DEFAULT_MAX_ATTEMPTS 3
+/** The most attempts a setter accepts. */
+#define MISTRAL_MAX_ATTEMPTS_LIMIT 100
+/** No overall deadline (0). */
+#define MISTRAL_DEFAULT_DEADLINE_MS 0L
+/** Wait before the first retry: 500 ms. */
+#define MISTRAL_DEFAULT_RETRY_INITIAL_MS 500L
+/** Longest computed wait: 8 s. */
+#define MISTRAL_DEFAULT_RETRY_MAX_INTERVAL_MS 8000L
+/** Each wait is twice the one before (before jitter). */
+#define MISTRAL_DEFAULT_RETRY_MULTIPLIER 2.0
+/** Up to a quarter of each wait is taken off at random. */
+#define MISTRAL_DEFAULT_RETRY_JITTER 0.25
+/** A server's Retry-After / Retry-After-Ms is honoured up to 60 s. */
+#define MISTRAL_DEFAULT_RETRY_AFTER_MAX_MS 60000L
+/** @} */
 
 /**
  * Creates a client with the default settings, reading two environment
@@ -159,14 +216,75 @@ MISTRAL_API int mistral_client_set_proxy(mistral_client *client, const char *pro
 
 /**
  * Verifies the server against the CA certificates in this PEM file instead
- * of the system's. Verification of the peer and host name is always on.
- * NULL restores the system store.
+ * of the system's. Verification of the peer's certificate chain and of its
+ * host name is always on: no setting, environment variable or per-call
+ * option turns it off. With none of mistral_client_set_ca_file(),
+ * _set_ca_path() and _set_ca_pem() in effect, libcurl's system store is used
+ * (on Debian /etc/ssl/certs/ca-certificates.crt); with any of them, only the
+ * CAs they give are trusted (several combine). A failed verification fails
+ * the call with MISTRAL_E_TLS. NULL restores the system store.
  * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG, MISTRAL_E_NOMEM.
  */
 MISTRAL_API int mistral_client_set_ca_file(mistral_client *client, const char *path);
 
 /** Like mistral_client_set_ca_file(), for a directory of hashed CA files. */
 MISTRAL_API int mistral_client_set_ca_path(mistral_client *client, const char *dir);
+
+/**
+ * Like mistral_client_set_ca_file(), with the CA certificates given in
+ * memory: len bytes of PEM text holding one or more
+ * "-----BEGIN CERTIFICATE-----" blocks (need not be NUL-terminated). The
+ * bytes are copied. NULL (len ignored) removes the bundle. Certificates are
+ * parsed when a connection is made: a bundle libcurl cannot read fails calls
+ * with MISTRAL_E_TLS.
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (NULL client, len 0, or no
+ *         certificate block in the text), MISTRAL_E_NOMEM.
+ */
+MISTRAL_API int mistral_client_set_ca_pem(mistral_client *client, const char *pem, size_t len);
+
+/**
+ * Attempts per call, the first included: 1 turns retries off. Default
+ * MISTRAL_DEFAULT_MAX_ATTEMPTS (see "Retry defaults" above for which
+ * failures are retried). A call's options may override it
+ * (mistral_call_options_set_max_attempts()).
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (NULL client, attempts < 1 or
+ *         > MISTRAL_MAX_ATTEMPTS_LIMIT).
+ */
+MISTRAL_API int mistral_client_set_max_attempts(mistral_client *client, int attempts);
+
+/**
+ * Overall deadline of a call, in ms, across every attempt and every wait
+ * between them; 0 means none (the default). A wait that would end past it
+ * is not made: the last failure is returned. A non-streaming attempt still
+ * running at the deadline fails with MISTRAL_E_TIMEOUT. For a stream it
+ * bounds the attempts before the stream begins, not the stream itself.
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (negative, NULL client).
+ */
+MISTRAL_API int mistral_client_set_deadline_ms(mistral_client *client, long ms);
+
+/**
+ * The backoff between attempts: the wait before retry n is
+ * min(initial_ms * multiplier^(n-1), max_interval_ms), reduced by a random
+ * fraction of at most `jitter` (0: no randomness; 1: anywhere from 0 to the
+ * full wait). Defaults: MISTRAL_DEFAULT_RETRY_INITIAL_MS,
+ * MISTRAL_DEFAULT_RETRY_MAX_INTERVAL_MS, MISTRAL_DEFAULT_RETRY_MULTIPLIER,
+ * MISTRAL_DEFAULT_RETRY_JITTER. A server's Retry-After replaces the
+ * computed wait (see mistral_client_set_retry_after_max_ms()).
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (NULL client, initial_ms < 0,
+ *         max_interval_ms < initial_ms, multiplier < 1 or not finite,
+ *         jitter outside [0, 1]).
+ */
+MISTRAL_API int mistral_client_set_retry_backoff(mistral_client *client, long initial_ms,
+                                                 long max_interval_ms, double multiplier,
+                                                 double jitter);
+
+/**
+ * The longest wait a server may ask for with `Retry-After-Ms` or
+ * `Retry-After`, in ms; a longer request is cut to this. 0 retries at once
+ * whatever the server says. Default MISTRAL_DEFAULT_RETRY_AFTER_MAX_MS.
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (negative, NULL client).
+ */
+MISTRAL_API int mistral_client_set_retry_after_max_ms(mistral_client *client, long ms);
 
 /**
  * Receives the library's diagnostics (one line each; never the API key).

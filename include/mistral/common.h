@@ -2,6 +2,12 @@
 /**
  * @file mistral/common.h
  * Status codes, the allocator hook and the small types every area shares.
+ *
+ * Threads: the functions here (mistral_strerror(),
+ * mistral_status_is_retryable(), mistral_free()) may run on any thread at
+ * any time. An allocator's and a log callback's functions are called on
+ * every thread that uses the client they were given to, possibly at the
+ * same time: they must be thread-safe.
  */
 #ifndef MISTRAL_COMMON_H
 #define MISTRAL_COMMON_H
@@ -90,7 +96,8 @@ MISTRAL_API int mistral_status_is_retryable(int status);
  * A memory allocator. Give one to mistral_client_new_with_allocator() to
  * route the client's allocations (transport buffers, responses) through your
  * functions. All three functions are required and receive user_data. They
- * may be called from any thread that uses the client.
+ * may be called from any thread that uses the client, concurrently when
+ * several threads share it.
  */
 typedef struct mistral_allocator {
   void *(*malloc_fn)(size_t size, void *user_data);
@@ -116,7 +123,8 @@ typedef enum mistral_log_level {
 /**
  * A log sink. The library never prints; it hands one line (no trailing
  * newline, never containing the API key) to this function. Called on the
- * thread that runs the operation.
+ * thread that runs the operation: with a client shared by threads, from
+ * several threads at once.
  */
 typedef void (*mistral_log_fn)(mistral_log_level level, const char *message,
                                void *user_data);

@@ -95,6 +95,14 @@ MISTRAL_API const char *mistral_error_detail_msg(const mistral_error *err, size_
 MISTRAL_API const char *mistral_error_detail_type(const mistral_error *err, size_t i);
 
 /**
+ * How many attempts the failed call made (see "Retry defaults" in
+ * mistral/client.h): 1 when it was not retried, more when it was (the
+ * message then ends with "(after N attempts)"), 0 when no request was sent
+ * (a bad argument, a missing key) or err is NULL.
+ */
+MISTRAL_API int mistral_error_attempts(const mistral_error *err);
+
+/**
  * Non-zero when the failed operation may succeed if tried again unchanged:
  * network failures, timeouts, truncated responses, HTTP 408, 409, 429 and
  * 5xx. Never for bad arguments, a missing key or other 4xx.

@@ -16,7 +16,8 @@
  *
  * Unset fields are not sent; setters check their input and mark the request
  * on failure, as chat setters do (mistral/chat.h).
- * Threads: a request belongs to one thread at a time.
+ * Threads: a request or a response belongs to one thread at a time; calls
+ * may run on many threads at once on one client.
  */
 #ifndef MISTRAL_FIM_H
 #define MISTRAL_FIM_H

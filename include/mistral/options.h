@@ -40,11 +40,47 @@ MISTRAL_API int mistral_call_options_set_idle_timeout_ms(mistral_call_options *o
 /**
  * A flag that cancels the call: when *flag becomes non-zero (a signal
  * handler may set it, e.g. on Ctrl-C), the call stops within about 100 ms,
- * closes its connection and returns MISTRAL_E_CANCELLED. The flag is only
+ * closes its connection and returns MISTRAL_E_CANCELLED; this includes a
+ * wait between two attempts. The flag is only
  * read; it must outlive the calls using these options. NULL removes it.
  */
 MISTRAL_API int mistral_call_options_set_cancel_flag(mistral_call_options *opts,
                                                      const volatile int *flag);
+
+/**
+ * Attempts for this call, the first included (1: no retries), overriding
+ * the client's (mistral_client_set_max_attempts(); the "Retry defaults" in
+ * mistral/client.h say which failures are retried).
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (NULL, attempts < 1 or
+ *         > MISTRAL_MAX_ATTEMPTS_LIMIT).
+ */
+MISTRAL_API int mistral_call_options_set_max_attempts(mistral_call_options *opts, int attempts);
+
+/**
+ * Overall deadline of this call in ms, across every attempt and every wait
+ * between them; 0 means none. Overrides mistral_client_set_deadline_ms().
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (NULL, negative).
+ */
+MISTRAL_API int mistral_call_options_set_deadline_ms(mistral_call_options *opts, long ms);
+
+/**
+ * The backoff between this call's attempts (all four values together), as
+ * mistral_client_set_retry_backoff() describes; overrides the client's.
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (NULL, initial_ms < 0,
+ *         max_interval_ms < initial_ms, multiplier < 1 or not finite,
+ *         jitter outside [0, 1]).
+ */
+MISTRAL_API int mistral_call_options_set_retry_backoff(mistral_call_options *opts,
+                                                       long initial_ms, long max_interval_ms,
+                                                       double multiplier, double jitter);
+
+/**
+ * The longest wait this call grants a server's `Retry-After-Ms` or
+ * `Retry-After`, in ms; overrides mistral_client_set_retry_after_max_ms().
+ * @return MISTRAL_OK, MISTRAL_E_INVALID_ARG (NULL, negative).
+ */
+MISTRAL_API int mistral_call_options_set_retry_after_max_ms(mistral_call_options *opts,
+                                                            long ms);
 
 #ifdef __cplusplus
 }

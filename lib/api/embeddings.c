@@ -10,6 +10,7 @@
 #include "api/embeddings_internal.h"
 #include "core/client.h"
 #include "core/error.h"
+#include "http/retry.h"
 #include "http/transport.h"
 
 static const char emb_path[] = "/v1/embeddings";
@@ -124,49 +125,64 @@ int mistral_embeddings_response_parse(mistral_embeddings_response **out, const c
 
 /* ---- the call ---- */
 
+/* The sink's state: the decoder of the current attempt. A retry starts
+ * over with a fresh decoder (sink_reset), so a failed attempt's rows never
+ * mix with the next one's. */
+typedef struct emb_sink {
+  mistral_embeddings_decoder *d; /* NULL: a reset ran out of memory */
+  const mistral_allocator *alloc;
+  mistral_embeddings_dtype dtype;
+  size_t rows, limit;
+} emb_sink;
+
 static int sink(const char *data, size_t n, void *user_data) {
-  return m_emb_decoder_feed(user_data, data, n) != MISTRAL_OK;
+  emb_sink *s = user_data;
+  return !s->d || m_emb_decoder_feed(s->d, data, n) != MISTRAL_OK;
+}
+
+static void sink_reset(void *user_data) {
+  emb_sink *s = user_data;
+  mistral_embeddings_decoder_free(s->d);
+  if (m_emb_decoder_new(&s->d, s->alloc, s->dtype, s->rows, s->limit) != MISTRAL_OK) s->d = NULL;
 }
 
 int m_emb_call(mistral_embeddings_response **out, mistral_client *client, const char *body,
                size_t len, mistral_embeddings_dtype dtype, size_t rows,
                const struct mistral_call_options *options, mistral_error *err) {
   *out = NULL;
-  mistral_embeddings_decoder *d;
-  int rc = m_emb_decoder_new(&d, &client->alloc, dtype, rows, client->max_response_bytes);
+  emb_sink s = {NULL, &client->alloc, dtype, rows, client->max_response_bytes};
+  int rc = m_emb_decoder_new(&s.d, s.alloc, dtype, rows, s.limit);
   if (rc != MISTRAL_OK) return m_err_set(err, rc, "out of memory");
   m_http_response resp;
   m_http_response_init(&resp, &client->alloc);
   m_http_request hr = {.method = "POST", .path = emb_path, .body = body, .body_len = len,
-                       .sink = sink, .sink_user_data = d, .options = options};
-  m_exchange *x = NULL;
-  rc = m_exchange_begin(&x, client, &hr, &resp, err);
-  if (rc == MISTRAL_OK && x) {
-    /* The transport gives a request with a sink no total time limit (it
-     * takes it for a stream); this is one answer: restore the limit. */
-    long total_ms = options && options->timeout_ms >= 0 ? options->timeout_ms : client->timeout_ms;
-    CURLcode cc = curl_easy_setopt(m_exchange_handle(x), CURLOPT_TIMEOUT_MS, total_ms);
-    if (cc == CURLE_OK) cc = curl_easy_perform(m_exchange_handle(x));
-    rc = m_exchange_end(x, cc, err);
+                       .sink = sink, .sink_user_data = &s, .sink_reset = sink_reset,
+                       .options = options};
+  rc = m_http_perform(client, &hr, &resp, err);
+  if (!s.d) {
+    rc = m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
+  } else if (m_emb_decoder_status(s.d) != MISTRAL_OK) {
     /* The sink stopped the transfer: the decoder says why. */
-    if (m_emb_decoder_status(d) != MISTRAL_OK)
-      rc = m_err_set(err, m_emb_decoder_status(d), "%s", m_emb_decoder_message(d));
-    if (rc == MISTRAL_OK) rc = m_http_status_error(&resp, err);
-    if (rc == MISTRAL_OK && m_emb_decoder_end(out, d) != MISTRAL_OK)
-      rc = m_err_set(err, m_emb_decoder_status(d), "%s", m_emb_decoder_message(d));
-    if (rc == MISTRAL_OK) {
-      const char *rid = m_http_request_id(&resp);
-      m_emb_response_box *box = (m_emb_response_box *)*out;
-      if (rid && !(box->pub.request_id = m_arena_strdup(&box->arena, rid))) {
-        mistral_embeddings_response_free(*out);
-        *out = NULL;
-        rc = m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
-      }
-    } else if (resp.status >= 200 && resp.status < 300) {
-      /* An answer arrived but cannot be used: its status and request id
-       * stay on err (for support). */
-      m_api_mark_undecodable(client, &resp, err);
+    rc = m_err_set(err, m_emb_decoder_status(s.d), "%s", m_emb_decoder_message(s.d));
+    m_retry_note_attempts(resp.attempts, err);
+  }
+  if (rc == MISTRAL_OK) rc = m_http_status_error(&resp, err);
+  if (rc == MISTRAL_OK && m_emb_decoder_end(out, s.d) != MISTRAL_OK) {
+    rc = m_err_set(err, m_emb_decoder_status(s.d), "%s", m_emb_decoder_message(s.d));
+    m_retry_note_attempts(resp.attempts, err);
+  }
+  if (rc == MISTRAL_OK) {
+    const char *rid = m_http_request_id(&resp);
+    m_emb_response_box *box = (m_emb_response_box *)*out;
+    if (rid && !(box->pub.request_id = m_arena_strdup(&box->arena, rid))) {
+      mistral_embeddings_response_free(*out);
+      *out = NULL;
+      rc = m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
     }
+  } else if (resp.status >= 200 && resp.status < 300) {
+    /* An answer arrived but cannot be used: its status and request id
+     * stay on err (for support). */
+    m_api_mark_undecodable(client, &resp, err);
   }
   if (rc != MISTRAL_OK) {
     /* The decoder's messages may quote the body, which may echo the key. */
@@ -174,7 +190,7 @@ int m_emb_call(mistral_embeddings_response **out, mistral_client *client, const 
     m_log(client, MISTRAL_LOG_INFO, "POST %s failed: %s", emb_path, mistral_error_message(err));
   }
   m_http_response_free(&resp);
-  mistral_embeddings_decoder_free(d);
+  mistral_embeddings_decoder_free(s.d);
   return rc;
 }
 

@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/utf8.h"
 #include "http/pool.h"
+#include "http/retry.h"
 #include "mistral/version.h"
 
 #define USER_AGENT_BASE "mistral-client-c/" MISTRAL_VERSION_STRING
@@ -61,6 +62,7 @@ int mistral_client_new_with_allocator(mistral_client **out, const mistral_alloca
   c->timeout_ms = MISTRAL_DEFAULT_TIMEOUT_MS;
   c->stream_idle_timeout_ms = MISTRAL_DEFAULT_STREAM_IDLE_TIMEOUT_MS;
   c->max_response_bytes = MISTRAL_DEFAULT_MAX_RESPONSE_BYTES;
+  m_retry_policy_default(&c->retry);
 
   int rc = MISTRAL_E_NOMEM;
   if (!(c->user_agent = m_strdup(&c->alloc, USER_AGENT_BASE))) goto fail;
@@ -91,6 +93,7 @@ void mistral_client_free(mistral_client *c) {
   m_free(&c->alloc, c->proxy);
   m_free(&c->alloc, c->ca_file);
   m_free(&c->alloc, c->ca_path);
+  m_free(&c->alloc, c->ca_pem);
   mistral_allocator a = c->alloc;
   m_free(&a, c);
 }
@@ -147,6 +150,35 @@ int mistral_client_set_stream_idle_timeout_ms(mistral_client *c, long ms) {
 int mistral_client_set_max_response_bytes(mistral_client *c, size_t max) {
   if (!c) return MISTRAL_E_INVALID_ARG;
   c->max_response_bytes = max ? max : MISTRAL_DEFAULT_MAX_RESPONSE_BYTES;
+  return MISTRAL_OK;
+}
+
+int mistral_client_set_max_attempts(mistral_client *c, int attempts) {
+  if (!c || attempts < 1 || attempts > MISTRAL_MAX_ATTEMPTS_LIMIT) return MISTRAL_E_INVALID_ARG;
+  c->retry.max_attempts = attempts;
+  return MISTRAL_OK;
+}
+
+int mistral_client_set_deadline_ms(mistral_client *c, long ms) {
+  if (!c || ms < 0) return MISTRAL_E_INVALID_ARG;
+  c->retry.deadline_ms = ms;
+  return MISTRAL_OK;
+}
+
+int mistral_client_set_retry_backoff(mistral_client *c, long initial_ms, long max_interval_ms,
+                                     double multiplier, double jitter) {
+  if (!c || !m_retry_backoff_valid(initial_ms, max_interval_ms, multiplier, jitter))
+    return MISTRAL_E_INVALID_ARG;
+  c->retry.initial_ms = initial_ms;
+  c->retry.max_interval_ms = max_interval_ms;
+  c->retry.multiplier = multiplier;
+  c->retry.jitter = jitter;
+  return MISTRAL_OK;
+}
+
+int mistral_client_set_retry_after_max_ms(mistral_client *c, long ms) {
+  if (!c || ms < 0) return MISTRAL_E_INVALID_ARG;
+  c->retry.retry_after_max_ms = ms;
   return MISTRAL_OK;
 }
 
@@ -219,6 +251,30 @@ int mistral_client_set_ca_file(mistral_client *c, const char *path) {
 int mistral_client_set_ca_path(mistral_client *c, const char *dir) {
   if (!c || (dir && !valid_setting(dir))) return MISTRAL_E_INVALID_ARG;
   return replace_string(c, &c->ca_path, dir);
+}
+
+/* Non-zero when the n bytes at s contain needle. */
+static int contains(const char *s, size_t n, const char *needle) {
+  size_t k = strlen(needle);
+  for (size_t i = 0; k <= n && i <= n - k; i++)
+    if (memcmp(s + i, needle, k) == 0) return 1;
+  return 0;
+}
+
+int mistral_client_set_ca_pem(mistral_client *c, const char *pem, size_t len) {
+  if (!c) return MISTRAL_E_INVALID_ARG;
+  char *copy = NULL;
+  if (pem) {
+    if (len == 0 || !contains(pem, len, "-----BEGIN CERTIFICATE-----"))
+      return MISTRAL_E_INVALID_ARG;
+    if (!(copy = m_malloc(&c->alloc, len + 1))) return MISTRAL_E_NOMEM;
+    memcpy(copy, pem, len);
+    copy[len] = '\0';
+  }
+  m_free(&c->alloc, c->ca_pem);
+  c->ca_pem = copy;
+  c->ca_pem_len = pem ? len : 0;
+  return MISTRAL_OK;
 }
 
 int mistral_client_set_log_callback(mistral_client *c, mistral_log_fn fn,

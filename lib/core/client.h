@@ -9,6 +9,18 @@
 
 struct m_pool; /* lib/http/pool.h: idle connections */
 
+/* A retry policy with every field set: the client's own, or one resolved
+ * for a call (lib/http/retry.h applies it). */
+typedef struct m_retry_policy {
+  int max_attempts;        /* >= 1; 1: no retries */
+  long deadline_ms;        /* across every attempt and wait; 0: none */
+  long initial_ms;         /* wait before the first retry */
+  long max_interval_ms;    /* no computed wait is longer */
+  double multiplier;       /* >= 1: growth of the wait per retry */
+  double jitter;           /* 0..1: the wait is drawn from [w * (1 - jitter), w] */
+  long retry_after_max_ms; /* cap on a server's Retry-After / Retry-After-Ms */
+} m_retry_policy;
+
 struct mistral_client {
   mistral_allocator alloc;
   char *api_key;    /* wiped on change and on free */
@@ -17,8 +29,10 @@ struct mistral_client {
   char **headers;   /* extra "Name: value" lines */
   size_t header_count;
   char *proxy, *ca_file, *ca_path;
+  char *ca_pem; size_t ca_pem_len; /* in-memory CA bundle (PEM), or NULL */
   long connect_timeout_ms, timeout_ms, stream_idle_timeout_ms;
   size_t max_response_bytes;
+  m_retry_policy retry;
   mistral_log_fn log_fn;
   mistral_log_level log_level;
   void *log_user_data;

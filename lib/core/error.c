@@ -15,6 +15,7 @@ typedef struct m_detail {
 struct mistral_error {
   int code;
   int http_status;
+  int attempts;
   char *message;
   char *fields[M_ERR_FIELD_COUNT];
   m_detail *details;
@@ -102,6 +103,10 @@ void m_err_set_http_status(mistral_error *err, int status) {
   if (err) err->http_status = status;
 }
 
+void m_err_set_attempts(mistral_error *err, int attempts) {
+  if (err) err->attempts = attempts;
+}
+
 static char *dup_or_null(const char *s) {
   if (!s) return NULL;
   size_t n = strlen(s);
@@ -172,6 +177,8 @@ const char *mistral_error_message(const mistral_error *err) {
 }
 
 int mistral_error_http_status(const mistral_error *err) { return err ? err->http_status : 0; }
+
+int mistral_error_attempts(const mistral_error *err) { return err ? err->attempts : 0; }
 
 static const char *field(const mistral_error *err, m_err_field f) {
   return err ? err->fields[f] : NULL;

@@ -40,6 +40,7 @@ typedef enum m_err_field {
 
 void m_err_set_field(mistral_error *err, m_err_field field, const char *s, size_t n);
 void m_err_set_http_status(mistral_error *err, int status);
+void m_err_set_attempts(mistral_error *err, int attempts); /* mistral_error_attempts() */
 void m_err_add_detail(mistral_error *err, const char *loc, const char *msg, const char *type);
 
 /* Moves everything src holds into dst (dst's old content is dropped; src

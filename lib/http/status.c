@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "http/retry.h"
 #include "http/transport.h"
 #include "json/jv.h"
 
@@ -127,6 +128,7 @@ int m_http_status_error(const m_http_response *resp, mistral_error *err) {
   const char *hid = m_http_request_id(resp);
   if (hid) m_err_set_field(err, M_ERR_REQUEST_ID, hid, strlen(hid));
   compose_message(err, code, http, obj);
+  m_retry_note_attempts(resp->attempts, err); /* "... (after 3 attempts)" */
   m_arena_release(&ar);
   return code;
 }

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/options.h"
 #include "http/pool.h"
+#include "http/retry.h"
 
 struct m_exchange {
   mistral_client *client;
@@ -265,19 +266,21 @@ static int configure(m_exchange *x) {
   SET(CURLOPT_PROTOCOLS_STR, "http,https");
   SET(CURLOPT_SSL_VERIFYPEER, 1L);
   SET(CURLOPT_SSL_VERIFYHOST, 2L);
-  /* Without a CA setting, libcurl's built-in store (the system's). Setting
-   * CURLOPT_CAINFO/CAPATH to NULL would load no CA at all, and a pooled
-   * handle keeps what an earlier request set: set both every time. */
+  /* Trust the CAs the client was given, or else libcurl's built-in system
+   * store. Setting CURLOPT_CAINFO/CAPATH to NULL would load no CA at all,
+   * and a pooled handle keeps the last call's values: set all three. */
   char *ca_file = c->ca_file, *ca_path = c->ca_path;
-  if (!ca_file && !ca_path) {
+  if (!c->ca_file && !c->ca_path && !c->ca_pem) {
     curl_easy_getinfo(h, CURLINFO_CAINFO, &ca_file);
     curl_easy_getinfo(h, CURLINFO_CAPATH, &ca_path);
   }
+  struct curl_blob ca_blob = {c->ca_pem, c->ca_pem_len, CURL_BLOB_COPY};
   SET(CURLOPT_CAINFO, ca_file);
-  SET(CURLOPT_CAPATH, ca_path);
   /* Room in the shared connection cache for every thread's connection
    * (libcurl's default keeps 5 and closes the rest). */
   SET(CURLOPT_MAXCONNECTS, 32L);
+  SET(CURLOPT_CAPATH, ca_path);
+  SET(CURLOPT_CAINFO_BLOB, c->ca_pem ? &ca_blob : NULL);
   SET(CURLOPT_PROXY, c->proxy);
   SET(CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
   const struct mistral_call_options *o = x->req->options;
@@ -285,7 +288,7 @@ static int configure(m_exchange *x) {
   long total_ms = o && o->timeout_ms >= 0 ? o->timeout_ms : c->timeout_ms;
   SET(CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
   /* A stream has no total limit: its idle timeout guards it instead. */
-  SET(CURLOPT_TIMEOUT_MS, x->req->sink ? 0L : total_ms);
+  SET(CURLOPT_TIMEOUT_MS, x->req->streaming ? 0L : total_ms);
   SET(CURLOPT_HEADERFUNCTION, on_header);
   SET(CURLOPT_HEADERDATA, x);
   SET(CURLOPT_WRITEFUNCTION, on_body);
@@ -420,12 +423,47 @@ int m_exchange_end(m_exchange *x, CURLcode cc, mistral_error *err) {
   return rc;
 }
 
-int m_http_perform(mistral_client *c, const m_http_request *req, m_http_response *resp,
-                   mistral_error *err) {
+/* One attempt: begin, curl_easy_perform, end. time_left_ms > 0 (the
+ * deadline) shortens the attempt's time limit. */
+static int perform_once(mistral_client *c, const m_http_request *req, m_http_response *resp,
+                        long time_left_ms, mistral_error *err) {
   m_exchange *x = NULL;
   int rc = m_exchange_begin(&x, c, req, resp, err);
   if (rc != MISTRAL_OK) return rc;
   if (!x) return MISTRAL_E_INTERNAL; /* cannot happen; tells the optimiser so */
+  if (time_left_ms > 0 && !req->streaming) {
+    const struct mistral_call_options *o = req->options;
+    long total_ms = o && o->timeout_ms >= 0 ? o->timeout_ms : c->timeout_ms;
+    if (total_ms == 0 || time_left_ms < total_ms)
+      curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS, time_left_ms);
+  }
   CURLcode cc = curl_easy_perform(m_exchange_handle(x));
   return m_exchange_end(x, cc, err);
+}
+
+int m_http_perform(mistral_client *c, const m_http_request *req, m_http_response *resp,
+                   mistral_error *err) {
+  m_retry r;
+  m_retry_begin(&r, c, req->options, req->method, req->path);
+  int rc;
+  for (;;) {
+    if (r.attempts > 0) {
+      /* The failed response was read whole (or its connection dropped);
+       * the next attempt sends the same request body again. */
+      m_retry_reset_response(resp);
+      if (req->sink_reset) req->sink_reset(req->sink_user_data);
+      mistral_error_clear(err);
+    }
+    rc = perform_once(c, req, resp, m_retry_time_left_ms(&r), err);
+    if (rc == MISTRAL_E_INVALID_ARG || rc == MISTRAL_E_NO_API_KEY || rc == MISTRAL_E_NOMEM ||
+        rc == MISTRAL_E_INTERNAL) {
+      /* Refused before anything was sent (or no memory): not an attempt. */
+      if (r.attempts == 0) return rc;
+    }
+    if (!m_retry_next(&r, rc, resp, 1)) break;
+  }
+  resp->attempts = r.attempts;
+  if (r.cancelled) rc = m_retry_cancelled_error(&r, err);
+  if (rc != MISTRAL_OK) m_retry_note(&r, err);
+  return rc;
 }

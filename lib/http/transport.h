@@ -31,6 +31,11 @@ typedef struct m_http_request {
   const char *accept; /* NULL: "application/json" */
   m_body_sink sink;   /* NULL: collect the body into the response */
   void *sink_user_data;
+  /* Called before each retry (m_http_perform) so that the sink starts
+   * over; NULL: nothing to reset. */
+  void (*sink_reset)(void *sink_user_data);
+  /* A stream: no total time limit (the idle timeout guards it instead). */
+  int streaming;
   /* Per-call overrides of the client's settings; NULL: none. */
   const struct mistral_call_options *options;
 } m_http_request;
@@ -45,6 +50,7 @@ typedef struct m_http_response {
   m_buf body; /* the body, unless a sink took it (error bodies always land here) */
   m_header *headers;
   size_t header_count, header_cap;
+  int attempts; /* attempts that led to this response (m_http_perform, streams) */
 } m_http_response;
 
 void m_http_response_init(m_http_response *resp, const mistral_allocator *alloc);

@@ -3,8 +3,14 @@
  *
  * The merged response is produced by writing the ChatCompletionResponse JSON
  * the server would have sent for a non-streaming call and decoding it with
- * the non-streaming decoder, so both paths give identical structs. */
+ * the non-streaming decoder, so both paths give identical structs.
+ *
+ * The usage and the content chunks other than text and thinking are kept as
+ * the compact JSON text the chunk decoder made of them and pasted into that
+ * JSON verbatim, never re-parsed with jansson: jansson refuses some JSON the
+ * decoder accepts (integers beyond int64), which would fail the stream. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,8 +29,8 @@ typedef struct acc_tool {
  * one piece; any other chunk stays as it came. */
 typedef struct acc_piece {
   mistral_chunk_type type;
-  m_buf text;   /* text and thinking */
-  json_t *json; /* other chunk types */
+  m_buf text; /* text and thinking */
+  char *json; /* other chunk types: the chunk as compact JSON text */
 } acc_piece;
 
 typedef struct acc_choice {
@@ -48,7 +54,7 @@ typedef struct acc_done {
 struct mistral_chat_accumulator {
   char *id, *model;
   int64_t created;
-  json_t *usage;
+  char *usage; /* compact JSON text of the last usage, or NULL */
   acc_choice *choices;
   size_t choice_count, choice_cap;
   acc_done *done;
@@ -68,7 +74,7 @@ static void free_choice(acc_choice *c) {
   free(c->finish_reason);
   for (size_t i = 0; i < c->piece_count; i++) {
     m_buf_free(&c->pieces[i].text);
-    json_decref(c->pieces[i].json);
+    free(c->pieces[i].json);
   }
   free(c->pieces);
   for (size_t i = 0; i < c->tool_count; i++) {
@@ -87,7 +93,7 @@ void mistral_chat_accumulator_free(mistral_chat_accumulator *acc) {
   free(acc->done);
   free(acc->id);
   free(acc->model);
-  json_decref(acc->usage);
+  free(acc->usage);
   free(acc);
 }
 
@@ -169,7 +175,7 @@ static int add_other(acc_choice *c, const mistral_content_chunk *chunk) {
   memset(p, 0, sizeof *p);
   p->type = chunk->type;
   m_buf_init(&p->text, A);
-  if (!(p->json = json_loads(chunk->json, 0, NULL))) return MISTRAL_E_NOMEM;
+  if (!(p->json = m_strdup(A, chunk->json))) return MISTRAL_E_NOMEM;
   c->piece_count++;
   return 0;
 }
@@ -240,12 +246,8 @@ int mistral_chat_accumulator_add(mistral_chat_accumulator *acc, const mistral_ch
   if (chunk->id && replace_str(&acc->id, chunk->id)) return MISTRAL_E_NOMEM;
   if (chunk->model && replace_str(&acc->model, chunk->model)) return MISTRAL_E_NOMEM;
   if (chunk->created) acc->created = chunk->created;
-  if (chunk->usage && chunk->usage->json) {
-    json_t *u = json_loads(chunk->usage->json, 0, NULL);
-    if (!u) return MISTRAL_E_NOMEM;
-    json_decref(acc->usage);
-    acc->usage = u;
-  }
+  if (chunk->usage && chunk->usage->json && replace_str(&acc->usage, chunk->usage->json))
+    return MISTRAL_E_NOMEM;
   for (size_t i = 0; i < chunk->choice_count; i++)
     if (merge_choice(acc, chunk->choices[i])) return MISTRAL_E_NOMEM;
   publish_done(acc);
@@ -275,8 +277,53 @@ const mistral_tool_call *mistral_chat_accumulator_completed(const mistral_chat_a
 
 /* ---- the merged response ---- */
 
-static json_t *piece_json(const acc_piece *p) {
-  if (p->json) return json_incref(p->json);
+/* The verbatim JSON texts of a response being written: a piece's JSON goes
+ * into the jansson tree as a placeholder string, U+0000 and the text's
+ * number, which no decoded string can hold (jv refuses \u0000), so that
+ * its dump "\u0000<n>" is found and replaced after json_dumps(). */
+typedef struct verbatim {
+  const char **texts;
+  size_t count, cap;
+} verbatim;
+
+static json_t *placeholder(verbatim *v, const char *text) {
+  if (grow((void **)&v->texts, &v->cap, v->count, sizeof *v->texts)) return NULL;
+  char mark[24];
+  mark[0] = '\0';
+  int n = snprintf(mark + 1, sizeof mark - 1, "%zu", v->count);
+  v->texts[v->count++] = text;
+  return json_stringn(mark, (size_t)n + 1);
+}
+
+/* The dump with every placeholder replaced by its text, and the usage text
+ * (when there is one) added as the root's last member. */
+static int paste(m_buf *out, const char *dump, const verbatim *v, const char *usage) {
+  static const char mark[] = "\"\\u0000";
+  const char *p = dump, *hit;
+  while ((hit = strstr(p, mark))) {
+    const char *num = hit + sizeof mark - 1;
+    char *end;
+    unsigned long long k = strtoull(num, &end, 10);
+    if (end == num || *end != '"' || k >= v->count) return MISTRAL_E_INTERNAL;
+    if (m_buf_append(out, p, (size_t)(hit - p)) || m_buf_append_str(out, v->texts[k]))
+      return MISTRAL_E_NOMEM;
+    p = end + 1;
+  }
+  size_t rest = strlen(p);
+  if (usage) {
+    /* The root object's closing brace ends the dump. */
+    if (rest == 0 || p[rest - 1] != '}') return MISTRAL_E_INTERNAL;
+    if (m_buf_append(out, p, rest - 1) || m_buf_append_str(out, ",\"usage\":") ||
+        m_buf_append_str(out, usage) || m_buf_append(out, "}", 1))
+      return MISTRAL_E_NOMEM;
+  } else if (m_buf_append(out, p, rest)) {
+    return MISTRAL_E_NOMEM;
+  }
+  return MISTRAL_OK;
+}
+
+static json_t *piece_json(const acc_piece *p, verbatim *v) {
+  if (p->json) return placeholder(v, p->json);
   const char *text = m_buf_str(&p->text);
   if (p->type == MISTRAL_CHUNK_THINKING)
     return json_pack("{s:s,s:[{s:s,s:s%}]}", "type", "thinking", "thinking", "type", "text",
@@ -284,14 +331,14 @@ static json_t *piece_json(const acc_piece *p) {
   return json_pack("{s:s,s:s%}", "type", "text", "text", text, p->text.len);
 }
 
-static json_t *choice_json(const acc_choice *c) {
+static json_t *choice_json(const acc_choice *c, verbatim *v) {
   json_t *msg = json_pack("{s:s}", "role", c->role ? c->role : "assistant");
   if (!msg) return NULL;
   json_t *content = json_null();
   if (c->content_is_list) {
     content = json_array();
     for (size_t i = 0; content && i < c->piece_count; i++)
-      if (json_array_append_new(content, piece_json(&c->pieces[i])) != 0) {
+      if (json_array_append_new(content, piece_json(&c->pieces[i], v)) != 0) {
         json_decref(content);
         content = NULL;
       }
@@ -336,21 +383,26 @@ int mistral_chat_accumulator_response(mistral_chat_response **out,
   *out = NULL;
   if (!acc) return MISTRAL_E_INVALID_ARG;
   int rc = MISTRAL_E_NOMEM;
+  verbatim v = {NULL, 0, 0};
+  m_buf text;
+  m_buf_init(&text, A);
+  char *dump = NULL;
   const acc_choice **order = malloc((acc->choice_count ? acc->choice_count : 1) * sizeof *order);
   json_t *root = json_pack("{s:s?,s:s,s:I,s:s?}", "id", acc->id, "object", "chat.completion",
                            "created", (json_int_t)acc->created, "model", acc->model);
   json_t *choices = json_array();
   if (!order || !root || !choices || json_object_set(root, "choices", choices) != 0) goto done;
-  if (acc->usage && json_object_set(root, "usage", acc->usage) != 0) goto done;
   for (size_t i = 0; i < acc->choice_count; i++) order[i] = &acc->choices[i];
   qsort(order, acc->choice_count, sizeof *order, by_index);
   for (size_t i = 0; i < acc->choice_count; i++)
-    if (json_array_append_new(choices, choice_json(order[i])) != 0) goto done;
-  char *text = json_dumps(root, JSON_COMPACT);
-  if (!text) goto done;
-  rc = m_chat_response_decode(out, A, text, strlen(text), NULL, NULL);
-  free(text);
+    if (json_array_append_new(choices, choice_json(order[i], &v)) != 0) goto done;
+  if (!(dump = json_dumps(root, JSON_COMPACT))) goto done;
+  if ((rc = paste(&text, dump, &v, acc->usage)) != MISTRAL_OK) goto done;
+  rc = m_chat_response_decode(out, A, m_buf_str(&text), text.len, NULL, NULL);
 done:
+  free(dump);
+  m_buf_free(&text);
+  free(v.texts);
   free(order);
   json_decref(choices);
   json_decref(root);

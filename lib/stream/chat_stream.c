@@ -12,6 +12,7 @@
 #include "core/options.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "http/retry.h"
 #include "http/transfer.h"
 #include "mistral/sse.h"
 #include "mistral/stream.h"
@@ -31,6 +32,8 @@ struct mistral_chat_stream {
   struct mistral_call_options options;
   m_http_response resp;
   m_transfer *transfer;
+  long idle_ms;   /* the stream's idle timeout, for every attempt */
+  m_retry retry;  /* attempts so far; a retry only while nothing was delivered */
   mistral_stream_decoder *dec;
   mistral_chat_accumulator *acc;
   mistral_error *dec_err;  /* the error the stream failed with (status) */
@@ -177,16 +180,18 @@ static void note_transfer(mistral_chat_stream *s, int rc) {
 /* Records the stream's final failure in err: the error the stream failed
  * with when it has one (the decoder's, when it stopped the transfer), else
  * rc with err as the transport left it. The stream keeps a copy, so that
- * every later call reports the same error whole. */
+ * every later call reports the same error whole, with the attempts made
+ * ("(after N attempts)" when there were several). */
 static int fail_with(mistral_chat_stream *s, int rc, mistral_error *err) {
   if (s->status != MISTRAL_OK && mistral_error_code(s->dec_err) != MISTRAL_OK) {
     rc = s->status;
-    err_copy(err, s->dec_err);
   } else {
     if (mistral_error_code(err) == MISTRAL_OK) m_err_set(err, rc, "%s", mistral_strerror(rc));
     if (err) err_copy(s->dec_err, err);
     else m_err_set(s->dec_err, rc, "%s", mistral_strerror(rc));
   }
+  err_copy(err, s->dec_err);
+  m_retry_note(&s->retry, err);
   m_err_redact(err, s->client->api_key);
   return s->status = rc;
 }
@@ -195,6 +200,94 @@ static int fail_with(mistral_chat_stream *s, int rc, mistral_error *err) {
  * takes success bodies), to be reported as a non-streaming call would. */
 static int http_error_status(const mistral_chat_stream *s) {
   return s->resp.status != 0 && (s->resp.status < 200 || s->resp.status >= 300);
+}
+
+/* ---- retries: only while nothing has reached the caller ---- */
+
+/* Nothing has reached the caller (no chunk decoded, none queued, no end)
+ * and the stream has not failed on its own (a decoder or queue failure is
+ * not the network's): a failure now may be retried unseen. */
+static int nothing_delivered(const mistral_chat_stream *s) {
+  return s->status == MISTRAL_OK && !s->ended && s->q_len == 0 &&
+         m_stream_decoder_chunks(s->dec) == 0 && !mistral_stream_decoder_done(s->dec);
+}
+
+/* Drops what the failed attempt left (its transfer, response, partial
+ * events, decoder and accumulator state) and starts the next attempt with
+ * the same request (the same body buffer). */
+static int restart(mistral_chat_stream *s, mistral_error *err) {
+  m_transfer_free(s->transfer);
+  s->transfer = NULL;
+  m_retry_reset_response(&s->resp);
+  mistral_stream_decoder_free(s->dec);
+  s->dec = NULL;
+  mistral_chat_accumulator_free(s->acc);
+  s->acc = NULL;
+  if (s->sse) mistral_sse_parser_reset(s->sse);
+  for (size_t i = s->q_head; i < s->q_head + s->q_len; i++) {
+    free(s->queue[i].data);
+    free(s->queue[i].event);
+  }
+  s->q_head = s->q_len = 0;
+  s->status = MISTRAL_OK;
+  s->acc_failed = 0;
+  s->current = NULL;
+  mistral_error_clear(s->dec_err);
+  mistral_error_clear(s->xfer_err);
+  if (mistral_stream_decoder_new(&s->dec) != MISTRAL_OK ||
+      mistral_chat_accumulator_new(&s->acc) != MISTRAL_OK)
+    return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
+  return m_transfer_start(&s->transfer, s->client, &s->hreq, &s->resp, s->idle_ms, err);
+}
+
+/* Pull: runs the started attempt, and as many more as the retry policy
+ * allows, until the stream begins (success headers) or fails for good.
+ * Returns MISTRAL_OK once it has begun: a failure that came with its first
+ * bytes is next()'s to report, after the chunks that arrived before it.
+ * Otherwise returns the error, in err: an HTTP error read whole and
+ * reported as a non-streaming call would, or the transport's failure. */
+static int pull_begin(mistral_chat_stream *s, mistral_error *err) {
+  for (;;) {
+    int rc = m_transfer_run(s->transfer, headers_ready, s, s->xfer_err);
+    int again;
+    if (m_transfer_headers_done(s->transfer) && !http_error_status(s)) {
+      m_retry_begun(&s->retry, &s->resp);
+      if (rc == MISTRAL_OK || !nothing_delivered(s)) {
+        note_transfer(s, rc);
+        return MISTRAL_OK;
+      }
+      /* Failed right after the headers, before any event. */
+      again = m_retry_next(&s->retry, rc, NULL, 1);
+      if (!again && !s->retry.cancelled) {
+        note_transfer(s, rc); /* next() reports it */
+        return MISTRAL_OK;
+      }
+    } else {
+      /* An HTTP error is read whole (the connection stays usable), or the
+       * transfer failed before the headers. */
+      if (rc == MISTRAL_OK) rc = m_transfer_run(s->transfer, NULL, NULL, s->xfer_err);
+      again = m_retry_next(&s->retry, rc, &s->resp, 1);
+      if (!again && !s->retry.cancelled) {
+        if (rc == MISTRAL_OK) {
+          s->resp.attempts = s->retry.attempts;
+          rc = m_http_status_error(&s->resp, err);
+          if (rc == MISTRAL_OK) rc = m_err_set(err, MISTRAL_E_BAD_RESPONSE, "no response status");
+        } else {
+          m_err_move(err, s->xfer_err);
+          m_retry_note(&s->retry, err);
+        }
+        m_err_redact(err, s->client->api_key);
+        return rc;
+      }
+    }
+    if (s->retry.cancelled) {
+      m_retry_cancelled_error(&s->retry, err);
+      m_retry_note(&s->retry, err);
+      return MISTRAL_E_CANCELLED;
+    }
+    int rrc = restart(s, err);
+    if (rrc != MISTRAL_OK) return rrc;
+  }
 }
 
 int m_stream_open(mistral_chat_stream **out, mistral_client *client, const char *path,
@@ -229,7 +322,10 @@ int m_stream_open(mistral_chat_stream **out, mistral_client *client, const char 
                              .accept = "text/event-stream",
                              .sink = push ? push_sink : pull_sink,
                              .sink_user_data = s,
+                             .streaming = 1,
                              .options = &s->options};
+  s->idle_ms = idle;
+  m_retry_begin(&s->retry, client, &s->options, s->hreq.method, path);
   int rc = m_transfer_start(&s->transfer, client, &s->hreq, &s->resp, idle, err);
   if (rc != MISTRAL_OK) {
     mistral_chat_stream_free(s);
@@ -241,28 +337,13 @@ int m_stream_open(mistral_chat_stream **out, mistral_client *client, const char 
     *out = s;
     return MISTRAL_OK;
   }
-  /* Wait for the status. */
-  rc = m_transfer_run(s->transfer, headers_ready, s, s->xfer_err);
-  if (m_transfer_headers_done(s->transfer) && !http_error_status(s)) {
-    /* The stream has begun. A failure from here on, even one that came
-     * with the first bytes, is next()'s to report, after the chunks that
-     * arrived before it. */
-    note_transfer(s, rc);
-    *out = s;
-    return MISTRAL_OK;
+  rc = pull_begin(s, err);
+  if (rc != MISTRAL_OK) {
+    mistral_chat_stream_free(s);
+    return rc;
   }
-  /* An HTTP error is read whole and reported as a non-streaming call
-   * would; otherwise the transfer failed before the headers. */
-  if (rc == MISTRAL_OK) rc = m_transfer_run(s->transfer, NULL, NULL, s->xfer_err);
-  if (rc == MISTRAL_OK) {
-    rc = m_http_status_error(&s->resp, err);
-    if (rc == MISTRAL_OK) rc = m_err_set(err, MISTRAL_E_BAD_RESPONSE, "no response status");
-  } else {
-    m_err_move(err, s->xfer_err);
-  }
-  m_err_redact(err, client->api_key);
-  mistral_chat_stream_free(s);
-  return rc;
+  *out = s;
+  return MISTRAL_OK;
 }
 
 /* The end of the bytes: was the stream complete? */
@@ -326,7 +407,21 @@ int mistral_chat_stream_next(const mistral_chat_chunk **chunk, mistral_chat_stre
       return MISTRAL_OK;
     }
     if (m_transfer_finished(s->transfer)) return finish(s, err);
-    note_transfer(s, m_transfer_run(s->transfer, queue_ready, s, s->xfer_err));
+    int rc = m_transfer_run(s->transfer, queue_ready, s, s->xfer_err);
+    if (rc != MISTRAL_OK && nothing_delivered(s)) {
+      /* The caller has seen nothing yet: another attempt is invisible. */
+      if (m_retry_next(&s->retry, rc, NULL, 1)) {
+        rc = restart(s, err);
+        if (rc == MISTRAL_OK) rc = pull_begin(s, err);
+        if (rc != MISTRAL_OK) return fail_with(s, rc, err);
+        continue;
+      }
+      if (s->retry.cancelled) return fail_with(s, m_retry_cancelled_error(&s->retry, err), err);
+      note_transfer(s, rc);
+      continue;
+    }
+    if (rc != MISTRAL_OK && s->status == MISTRAL_OK) m_retry_next(&s->retry, rc, NULL, 0);
+    note_transfer(s, rc);
   }
 }
 
@@ -343,9 +438,22 @@ const mistral_chat_accumulator *mistral_chat_stream_accumulator(const mistral_ch
 
 int m_stream_run_push(mistral_chat_response **final_out, mistral_chat_stream *s,
                       mistral_error *err) {
-  /* The whole exchange; chunks reach the callback as they arrive. */
-  int rc = m_transfer_run(s->transfer, NULL, NULL, err);
-  if (rc == MISTRAL_OK && http_error_status(s)) {
+  /* The whole exchange; chunks reach the callback as they arrive. An HTTP
+   * error, or a failure before the first chunk, may be retried: the
+   * callback has seen nothing. */
+  int rc;
+  for (;;) {
+    rc = m_transfer_run(s->transfer, NULL, NULL, err);
+    int http_error = rc == MISTRAL_OK && http_error_status(s);
+    int may_retry = http_error || (rc != MISTRAL_OK && nothing_delivered(s));
+    if (!m_retry_next(&s->retry, rc, rc == MISTRAL_OK ? &s->resp : NULL, may_retry)) break;
+    mistral_error_clear(err);
+    if ((rc = restart(s, err)) != MISTRAL_OK) break;
+  }
+  s->resp.attempts = s->retry.attempts;
+  if (s->retry.cancelled) {
+    rc = fail_with(s, m_retry_cancelled_error(&s->retry, err), err);
+  } else if (rc == MISTRAL_OK && http_error_status(s)) {
     /* Before the stream: as a non-streaming call reports it. */
     rc = m_http_status_error(&s->resp, err);
     m_err_redact(err, s->client->api_key);
@@ -355,7 +463,7 @@ int m_stream_run_push(mistral_chat_response **final_out, mistral_chat_stream *s,
     rc = fail_with(s, rc, err);
   }
   /* The answer so far, also after a failure, when anything arrived. */
-  if (final_out && m_stream_decoder_chunks(s->dec) > 0) {
+  if (final_out && s->dec && m_stream_decoder_chunks(s->dec) > 0) {
     int arc = mistral_chat_accumulator_response(final_out, s->acc);
     if (arc != MISTRAL_OK && rc == MISTRAL_OK) rc = m_err_set(err, arc, "out of memory");
   }

@@ -103,6 +103,9 @@ mistral_client *et_client(const fixture_server *fs) {
   assert_int_equal(mistral_client_new(&c), MISTRAL_OK);
   assert_int_equal(mistral_client_set_api_key(c, ET_KEY), MISTRAL_OK);
   if (fs) assert_int_equal(mistral_client_set_server_url(c, fixture_server_url(fs)), MISTRAL_OK);
+  /* One attempt per call: these tests map single responses to errors
+   * (retries: test_wire.c's test_retry_*, and tests/retry). */
+  assert_int_equal(mistral_client_set_max_attempts(c, 1), MISTRAL_OK);
   return c;
 }
 

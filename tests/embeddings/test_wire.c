@@ -318,6 +318,42 @@ static void test_truncated(void **state) {
   mistral_embeddings_request_free(req);
 }
 
+/* A call that failed in a way worth retrying is tried again, and each
+ * attempt decodes into a fresh matrix: rows of a body cut short never mix
+ * with the next attempt's. */
+static void test_retry_starts_over(void **state) {
+  (void)state;
+  mistral_embeddings_request *req = two();
+  static const char *const first[] = {"embeddings/truncated.fixture", "embeddings/503.fixture",
+                                      "embeddings/429.fixture"};
+  for (size_t i = 0; i < sizeof first / sizeof *first; i++) {
+    fixture_server *fs = et_server();
+    et_expect(fs, first[i], 1);
+    et_expect(fs, "embeddings/float-two.fixture", 1);
+    mistral_client *c = et_client(fs);
+    assert_int_equal(mistral_client_set_max_attempts(c, 2), MISTRAL_OK);
+    assert_int_equal(mistral_client_set_retry_backoff(c, 1, 1, 1.0, 0.0), MISTRAL_OK);
+    assert_int_equal(mistral_client_set_retry_after_max_ms(c, 1), MISTRAL_OK);
+    mistral_error *err = mistral_error_new();
+    mistral_embeddings_response *r = NULL;
+    assert_int_equal(mistral_embeddings_create(&r, c, req, err), MISTRAL_OK);
+    et_assert_matrix(r, "embeddings/float-two.fixture");
+    mistral_embeddings_response_free(r);
+    et_assert_done(fs);
+    /* Two failures with two attempts: the last one is reported, counted. */
+    et_expect(fs, first[i], 2);
+    assert_int_not_equal(mistral_embeddings_create(&r, c, req, err), MISTRAL_OK);
+    assert_null(r);
+    assert_int_equal(mistral_error_attempts(err), 2);
+    assert_true(et_contains(mistral_error_message(err), "(after 2 attempts)"));
+    et_assert_done(fs);
+    mistral_error_free(err);
+    mistral_client_free(c);
+    fixture_server_stop(fs);
+  }
+  mistral_embeddings_request_free(req);
+}
+
 static void test_too_large(void **state) {
   (void)state;
   /* The body (about 700 bytes) passes a 200-byte limit: the transfer
@@ -623,6 +659,7 @@ int main(void) {
       cmocka_unit_test(test_http_errors),
       cmocka_unit_test(test_bad_bodies),
       cmocka_unit_test(test_truncated),
+      cmocka_unit_test(test_retry_starts_over),
       cmocka_unit_test(test_too_large),
       cmocka_unit_test(test_timeouts),
       cmocka_unit_test(test_cancel_flag),

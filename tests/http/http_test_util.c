@@ -29,7 +29,10 @@ int http_setup(void **state) {
       mistral_client_set_server_url(t->client, fixture_server_url(t->fs)) != MISTRAL_OK ||
       mistral_client_set_api_key(t->client, HTTP_TEST_KEY) != MISTRAL_OK ||
       /* Nothing in these tests should wait long for a loopback connect. */
-      mistral_client_set_connect_timeout_ms(t->client, 5000) != MISTRAL_OK) {
+      mistral_client_set_connect_timeout_ms(t->client, 5000) != MISTRAL_OK ||
+      /* One attempt per call: these tests map single responses to errors
+       * (retries are tested in tests/retry). */
+      mistral_client_set_max_attempts(t->client, 1) != MISTRAL_OK) {
     *state = t;
     http_teardown(state);
     return -1;

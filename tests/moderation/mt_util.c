@@ -165,6 +165,8 @@ mistral_client *mt_client(const fixture_server *fs) {
   assert_int_equal(mistral_client_new(&c), MISTRAL_OK);
   assert_int_equal(mistral_client_set_server_url(c, fixture_server_url(fs)), MISTRAL_OK);
   assert_int_equal(mistral_client_set_api_key(c, MT_KEY), MISTRAL_OK);
+  /* One attempt per call (retries are tested in tests/retry). */
+  assert_int_equal(mistral_client_set_max_attempts(c, 1), MISTRAL_OK);
   return c;
 }
 

@@ -695,6 +695,8 @@ mistral_client *stream_client(const fixture_server *fs) {
   assert_int_equal(mistral_client_set_server_url(c, fixture_server_url(fs)), MISTRAL_OK);
   assert_int_equal(mistral_client_set_api_key(c, STREAM_TEST_KEY), MISTRAL_OK);
   assert_int_equal(mistral_client_set_connect_timeout_ms(c, 5000), MISTRAL_OK);
+  /* One attempt per call (retries are tested in tests/retry). */
+  assert_int_equal(mistral_client_set_max_attempts(c, 1), MISTRAL_OK);
   return c;
 }
 

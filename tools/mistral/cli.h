@@ -72,7 +72,13 @@ enum {
 /* A GNU-style option scanner: options may come anywhere among the
  * positional words ("--" ends the options; "-" alone is a word), long
  * options take their value as "--name=value" or "--name value", short ones
- * as "-xVALUE" or "-x VALUE", and flags may be grouped ("-hv"). */
+ * as "-xVALUE" or "-x VALUE", and flags may be grouped ("-hv").
+ *
+ * The global options, which every command takes, are handled here too and
+ * never reach the command: --timeout-ms N, --retries N and -v/--verbose
+ * (an option of the command's own table with the same name wins). They are
+ * remembered for cli_client_new(); a bad value is a usage error
+ * (CLI_OPT_ERROR). */
 typedef struct cli_parser {
   int argc;
   char **argv;
@@ -121,8 +127,13 @@ int cli_finish_stdout(int status);
 /* ---- Client ------------------------------------------------------------ */
 
 /* Creates the client from the environment (MISTRAL_API_KEY,
- * MISTRAL_SERVER_URL), then applies server_url when not NULL and the user
- * agent suffix. Returns CLI_EXIT_OK or an exit status after reporting. */
+ * MISTRAL_SERVER_URL), then applies server_url when not NULL, the user
+ * agent suffix and the global options cli_next() saw: --timeout-ms (else
+ * MISTRAL_TIMEOUT_MS) as the time limit of each attempt and a stream's idle
+ * timeout, --retries N as N + 1 attempts, and -v as a log callback printing
+ * "* <line>" on stderr for each attempt. Returns CLI_EXIT_OK or an exit
+ * status after reporting (an invalid MISTRAL_TIMEOUT_MS is a usage
+ * error). */
 int cli_client_new(mistral_client **out, const char *server_url);
 
 /* ---- JSON text --------------------------------------------------------- */
@@ -157,8 +168,9 @@ int cli_record_fixture(const char *path, const cli_exchange *x);
 
 /* ---- Help texts ------------------------------------------------------- */
 
-/* The "Environment:" and "Exit status:" sections every help text ends
- * with, each ending with a newline. */
+/* The "Global options:" plus "Environment:" sections, and the "Exit
+ * status:" section, that every help text ends with, each ending with a
+ * newline. */
 extern const char cli_environment_help[];
 extern const char cli_exit_help[];
 

@@ -14,9 +14,22 @@
 /* ---- Help texts ------------------------------------------------------- */
 
 const char cli_environment_help[] =
+    "Global options (every command takes them, after its name):\n"
+    "      --timeout-ms N     time limit of each attempt of a request, in ms; for a\n"
+    "                         stream, the longest wait for the next byte. 0: no\n"
+    "                         limit. Default $MISTRAL_TIMEOUT_MS, else 600000\n"
+    "                         (a stream: 120000)\n"
+    "      --retries N        retry a failed request up to N times (default 2; 0:\n"
+    "                         never) on connection failures, timeouts and HTTP\n"
+    "                         408, 409, 429, 500, 502, 503, 504; the server's\n"
+    "                         Retry-After is honoured (up to 60 s)\n"
+    "  -v, --verbose          report each attempt on standard error: its status\n"
+    "                         and the wait before the next (never the API key)\n"
+    "\n"
     "Environment:\n"
     "  MISTRAL_API_KEY     the API key (required; never printed or recorded)\n"
-    "  MISTRAL_SERVER_URL  the API server (default " MISTRAL_DEFAULT_SERVER_URL ")\n";
+    "  MISTRAL_SERVER_URL  the API server (default " MISTRAL_DEFAULT_SERVER_URL ")\n"
+    "  MISTRAL_TIMEOUT_MS  the default of --timeout-ms\n";
 
 const char cli_exit_help[] =
     "Exit status:\n"
@@ -88,6 +101,65 @@ int cli_report(int status, const mistral_error *err) {
 
 /* ---- Options ----------------------------------------------------------- */
 
+/* The global options: cli_next() takes them for every command (after the
+ * command's own table had no match) and cli_client_new() applies them. */
+enum { GLOBAL_TIMEOUT_MS = 1, GLOBAL_RETRIES, GLOBAL_VERBOSE };
+
+static const cli_option global_options[] = {
+    {"timeout-ms", 0, true, GLOBAL_TIMEOUT_MS},
+    {"retries", 0, true, GLOBAL_RETRIES},
+    {"verbose", 'v', false, GLOBAL_VERBOSE},
+    {NULL, 0, false, 0},
+};
+
+static struct {
+  bool timeout_set;
+  int64_t timeout_ms;
+  bool retries_set;
+  int64_t retries;
+  bool verbose;
+} globals;
+
+/* A global option was taken: cli_next() goes on to the next argument. */
+enum { GLOBAL_TAKEN = -100 };
+
+static int take_global(const cli_option *o, const char *arg) {
+  switch (o->id) {
+    case GLOBAL_TIMEOUT_MS:
+      if (!cli_parse_int64("--timeout-ms", arg, 0, &globals.timeout_ms)) return CLI_OPT_ERROR;
+#if LONG_MAX < INT64_MAX
+      if (globals.timeout_ms > LONG_MAX) {
+        cli_error("--timeout-ms is too large");
+        return CLI_OPT_ERROR;
+      }
+#endif
+      globals.timeout_set = true;
+      return GLOBAL_TAKEN;
+    case GLOBAL_RETRIES:
+      if (!cli_parse_int64("--retries", arg, 0, &globals.retries)) return CLI_OPT_ERROR;
+      if (globals.retries > MISTRAL_MAX_ATTEMPTS_LIMIT - 1) {
+        cli_error("--retries must be at most %d", MISTRAL_MAX_ATTEMPTS_LIMIT - 1);
+        return CLI_OPT_ERROR;
+      }
+      globals.retries_set = true;
+      return GLOBAL_TAKEN;
+    default:
+      globals.verbose = true;
+      return GLOBAL_TAKEN;
+  }
+}
+
+/* The option named by short name c (or long name name[0..n)) in table. */
+static const cli_option *find_option(const cli_option *table, char c, const char *name,
+                                     size_t n) {
+  for (const cli_option *o = table; o->long_name; o++) {
+    if (name ? strlen(o->long_name) == n && strncmp(o->long_name, name, n) == 0
+             : o->short_name == c)
+      return o;
+  }
+  return NULL;
+}
+
 void cli_parser_init(cli_parser *p, int argc, char **argv, const char *command,
                      const cli_option *options) {
   memset(p, 0, sizeof *p);
@@ -107,16 +179,17 @@ static void see_help(const cli_parser *p, const char *what) {
 
 static int short_option(cli_parser *p, const char **arg) {
   char c = *p->cluster++;
-  const cli_option *o = p->options;
-  while (o->long_name && o->short_name != c) o++;
-  if (!o->long_name) {
+  const cli_option *o = find_option(p->options, c, NULL, 0);
+  bool global = false;
+  if (!o && (o = find_option(global_options, c, NULL, 0)) != NULL) global = true;
+  if (!o) {
     char what[64];
     snprintf(what, sizeof what, "unknown option '-%c'", c);
     p->cluster = NULL;
     see_help(p, what);
     return CLI_OPT_ERROR;
   }
-  if (!o->has_arg) return o->id;
+  if (!o->has_arg) return global ? take_global(o, NULL) : o->id;
   if (*p->cluster) {
     *arg = p->cluster;
   } else if (p->index < p->argc) {
@@ -128,23 +201,23 @@ static int short_option(cli_parser *p, const char **arg) {
     return CLI_OPT_ERROR;
   }
   p->cluster = NULL;
-  return o->id;
+  return global ? take_global(o, *arg) : o->id;
 }
 
 static int long_option(cli_parser *p, const char *name, const char **arg) {
   const char *eq = strchr(name, '=');
   size_t n = eq ? (size_t)(eq - name) : strlen(name);
-  const cli_option *o = p->options;
-  while (o->long_name && !(strlen(o->long_name) == n && strncmp(o->long_name, name, n) == 0))
-    o++;
+  const cli_option *o = find_option(p->options, 0, name, n);
+  bool global = false;
+  if (!o && (o = find_option(global_options, 0, name, n)) != NULL) global = true;
   char what[256];
-  if (!o->long_name) {
+  if (!o) {
     snprintf(what, sizeof what, "unknown option '--%.*s'", n > 64 ? 64 : (int)n, name);
     see_help(p, what);
     return CLI_OPT_ERROR;
   }
   if (!o->has_arg) {
-    if (!eq) return o->id;
+    if (!eq) return global ? take_global(o, NULL) : o->id;
     snprintf(what, sizeof what, "option '--%s' takes no value", o->long_name);
     see_help(p, what);
     return CLI_OPT_ERROR;
@@ -158,13 +231,20 @@ static int long_option(cli_parser *p, const char *name, const char **arg) {
     see_help(p, what);
     return CLI_OPT_ERROR;
   }
-  return o->id;
+  return global ? take_global(o, *arg) : o->id;
 }
 
 int cli_next(cli_parser *p, const char **arg) {
   *arg = NULL;
   for (;;) {
-    if (p->cluster && *p->cluster) return short_option(p, arg);
+    if (p->cluster && *p->cluster) {
+      int id = short_option(p, arg);
+      if (id == GLOBAL_TAKEN) {
+        *arg = NULL;
+        continue;
+      }
+      return id;
+    }
     p->cluster = NULL;
     if (p->index >= p->argc) return CLI_OPT_END;
     const char *a = p->argv[p->index++];
@@ -180,7 +260,12 @@ int cli_next(cli_parser *p, const char **arg) {
       p->only_positional = true;
       continue;
     }
-    return long_option(p, a + 2, arg);
+    int id = long_option(p, a + 2, arg);
+    if (id == GLOBAL_TAKEN) {
+      *arg = NULL;
+      continue;
+    }
+    return id;
   }
 }
 
@@ -314,6 +399,54 @@ int cli_finish_stdout(int status) {
 
 /* ---- Client ------------------------------------------------------------ */
 
+/* -v: the library's diagnostics, one "* " line each on stderr. The library
+ * never logs the key; the line is cleaned of it anyway. */
+static void verbose_log(mistral_log_level level, const char *message, void *user_data) {
+  (void)level;
+  const char *key = user_data;
+  char line[2048];
+  snprintf(line, sizeof line, "%s", message);
+  if (key && *key) {
+    for (char *hit; (hit = strstr(line, key)) != NULL;) memset(hit, '*', strlen(key));
+  }
+  for (char *q = line; *q; q++)
+    if ((unsigned char)*q < 0x20 || *q == 0x7f) *q = ' ';
+  fprintf(stderr, "* %s\n", line);
+  fflush(stderr);
+}
+
+/* --timeout-ms, else $MISTRAL_TIMEOUT_MS; --retries; -v. */
+static int apply_globals(mistral_client *client) {
+  int64_t timeout = globals.timeout_ms;
+  bool timeout_set = globals.timeout_set;
+  const char *env = getenv("MISTRAL_TIMEOUT_MS");
+  if (!timeout_set && env && *env) {
+    if (!cli_parse_int64("MISTRAL_TIMEOUT_MS", env, 0, &timeout)) return CLI_EXIT_USAGE;
+#if LONG_MAX < INT64_MAX
+    if (timeout > LONG_MAX) {
+      cli_error("MISTRAL_TIMEOUT_MS is too large");
+      return CLI_EXIT_USAGE;
+    }
+#endif
+    timeout_set = true;
+  }
+  int rc = MISTRAL_OK;
+  if (timeout_set) {
+    rc = mistral_client_set_timeout_ms(client, (long)timeout);
+    if (rc == MISTRAL_OK) rc = mistral_client_set_stream_idle_timeout_ms(client, (long)timeout);
+  }
+  if (rc == MISTRAL_OK && globals.retries_set)
+    rc = mistral_client_set_max_attempts(client, (int)globals.retries + 1);
+  if (rc == MISTRAL_OK && globals.verbose)
+    rc = mistral_client_set_log_callback(client, verbose_log, MISTRAL_LOG_INFO,
+                                         getenv("MISTRAL_API_KEY"));
+  if (rc != MISTRAL_OK) {
+    cli_error("%s", mistral_strerror(rc));
+    return rc == MISTRAL_E_INVALID_ARG ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
+  }
+  return CLI_EXIT_OK;
+}
+
 int cli_client_new(mistral_client **out, const char *server_url) {
   *out = NULL;
   mistral_client *client = NULL;
@@ -340,6 +473,11 @@ int cli_client_new(mistral_client **out, const char *server_url) {
     mistral_client_free(client);
     cli_error("%s", mistral_strerror(rc));
     return CLI_EXIT_FAILURE;
+  }
+  int status = apply_globals(client);
+  if (status != CLI_EXIT_OK) {
+    mistral_client_free(client);
+    return status;
   }
   *out = client;
   return CLI_EXIT_OK;

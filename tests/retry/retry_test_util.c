@@ -1,0 +1,179 @@
+#include "retry_test_util.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+void rt_clear_env(void) {
+  unsetenv("MISTRAL_API_KEY");
+  unsetenv("MISTRAL_SERVER_URL");
+  unsetenv("MISTRAL_TIMEOUT_MS");
+}
+
+static void capture(mistral_log_level level, const char *message, void *user_data) {
+  (void)level;
+  rt_log *log = user_data;
+  char **grown = realloc(log->lines, (log->count + 1) * sizeof *grown);
+  if (!grown) return;
+  log->lines = grown;
+  size_t n = strlen(message);
+  char *copy = malloc(n + 1);
+  if (!copy) return;
+  memcpy(copy, message, n + 1);
+  log->lines[log->count++] = copy;
+  if (strstr(message, "retrying in")) atomic_store(&log->saw_retry, 1);
+}
+
+int rt_setup(void **state) {
+  rt_clear_env();
+  rt_ctx *t = calloc(1, sizeof *t);
+  if (!t) return -1;
+  atomic_init(&t->log.saw_retry, 0);
+  *state = t;
+  t->fs = fixture_server_start(RT_KEY);
+  t->err = mistral_error_new();
+  if (!t->fs || !t->err || mistral_client_new(&t->client) != MISTRAL_OK ||
+      mistral_client_set_server_url(t->client, fixture_server_url(t->fs)) != MISTRAL_OK ||
+      mistral_client_set_api_key(t->client, RT_KEY) != MISTRAL_OK ||
+      mistral_client_set_connect_timeout_ms(t->client, 5000) != MISTRAL_OK ||
+      mistral_client_set_retry_backoff(t->client, 1, 20, 2.0, 0.5) != MISTRAL_OK ||
+      mistral_client_set_log_callback(t->client, capture, MISTRAL_LOG_DEBUG, &t->log) !=
+          MISTRAL_OK) {
+    rt_teardown(state);
+    return -1;
+  }
+  return 0;
+}
+
+void rt_log_clear(rt_ctx *t) {
+  for (size_t i = 0; i < t->log.count; i++) free(t->log.lines[i]);
+  free(t->log.lines);
+  t->log.lines = NULL;
+  t->log.count = 0;
+  atomic_store(&t->log.saw_retry, 0);
+}
+
+int rt_teardown(void **state) {
+  rt_ctx *t = *state;
+  if (!t) return 0;
+  mistral_client_free(t->client);
+  fixture_server_stop(t->fs);
+  mistral_error_free(t->err);
+  rt_log_clear(t);
+  free(t);
+  *state = NULL;
+  return 0;
+}
+
+void rt_expect(rt_ctx *t, const char *rel, unsigned repeat) {
+  const char *dir = getenv("MISTRAL_FIXTURES");
+  assert_non_null(dir);
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", dir, rel);
+  int rc = fixture_server_expect(t->fs, path, repeat);
+  if (rc != 0) print_error("cannot load fixture %s\n", path);
+  assert_int_equal(rc, 0);
+}
+
+void rt_assert_served(const rt_ctx *t) {
+  if (fixture_server_mismatches(t->fs) != 0) {
+    char desc[2048];
+    fixture_server_last_mismatch(t->fs, desc, sizeof desc);
+    print_error("fixture mismatch: %s\n", desc);
+  }
+  assert_int_equal(fixture_server_mismatches(t->fs), 0);
+  assert_int_equal(fixture_server_pending(t->fs), 0);
+}
+
+mistral_chat_request *rt_hello(const mistral_call_options *opts) {
+  mistral_chat_request *req = NULL;
+  assert_int_equal(mistral_chat_request_new(&req, "mistral-small-latest"), MISTRAL_OK);
+  assert_int_equal(mistral_chat_request_add_message(NULL, req, MISTRAL_ROLE_USER, "Hello"),
+                   MISTRAL_OK);
+  if (opts) assert_int_equal(mistral_chat_request_set_call_options(req, opts), MISTRAL_OK);
+  return req;
+}
+
+int rt_chat(rt_ctx *t, const mistral_call_options *opts) {
+  mistral_chat_request *req = rt_hello(opts);
+  mistral_chat_response *resp = NULL;
+  int rc = mistral_chat_complete(&resp, t->client, req, t->err);
+  if (rc == MISTRAL_OK) {
+    assert_non_null(resp);
+    assert_string_equal(mistral_chat_response_text(resp), "Bonjour ! Comment puis-je vous aider ?");
+  } else {
+    assert_null(resp);
+  }
+  mistral_chat_response_free(resp);
+  mistral_chat_request_free(req);
+  return rc;
+}
+
+size_t rt_log_count(const rt_ctx *t, const char *needle) {
+  size_t n = 0;
+  for (size_t i = 0; i < t->log.count; i++)
+    if (strstr(t->log.lines[i], needle)) n++;
+  return n;
+}
+
+void rt_assert_logged(const rt_ctx *t, const char *needle) {
+  if (rt_log_count(t, needle) > 0) return;
+  print_error("no log line holds \"%s\"; the log:\n", needle);
+  for (size_t i = 0; i < t->log.count; i++) print_error("  %s\n", t->log.lines[i]);
+  fail();
+}
+
+static void assert_no_key(const char *what, const char *s, const char *key) {
+  if (s && strstr(s, key)) fail_msg("the key appears in %s: %s", what, s);
+}
+
+void rt_assert_clean(const rt_ctx *t, const mistral_error *err, const char *key) {
+  for (size_t i = 0; i < t->log.count; i++) assert_no_key("a log line", t->log.lines[i], key);
+  assert_no_key("the message", mistral_error_message(err), key);
+  assert_no_key("the body", mistral_error_body(err), key);
+  assert_no_key("the API message", mistral_error_api_message(err), key);
+  assert_no_key("the transport message", mistral_error_transport_message(err), key);
+}
+
+int rt_ends_with(const char *s, const char *suffix) {
+  if (!s) return 0;
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int rt_closed_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  socklen_t len = sizeof a;
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+char *rt_received_body(const fixture_server *fs, size_t i) {
+  char *req = fixture_server_received(fs, i);
+  if (!req) return NULL;
+  const char *body = strstr(req, "\r\n\r\n");
+  body = body ? body + 4 : req + strlen(req);
+  size_t n = strlen(body);
+  char *copy = malloc(n + 1);
+  assert_non_null(copy);
+  memcpy(copy, body, n + 1);
+  free(req);
+  return copy;
+}
