@@ -116,9 +116,16 @@ MISTRAL_API int mistral_client_new(mistral_client **out);
 
 /**
  * Like mistral_client_new(), with every allocation the client makes (its own
- * state, transport buffers, responses) going through alloc. The allocator is
- * copied; its functions must stay valid until the client and every response
- * it returned are freed. libcurl and jansson keep their own allocators.
+ * state, transport buffers, stream state, responses) going through alloc.
+ * The allocator is copied; its functions must stay valid until the client
+ * and every response it returned are freed. When alloc returns NULL, the
+ * call fails with MISTRAL_E_NOMEM and frees what it made.
+ *
+ * Not through alloc: libcurl's and jansson's own allocations (each has only
+ * a process-wide hook, curl_global_init_mem() and json_set_alloc_funcs(),
+ * which the library leaves to the application), a call's request body text,
+ * and objects that belong to no client (requests, errors). See
+ * docs/threads-and-memory.md.
  *
  * @return as mistral_client_new(); MISTRAL_E_INVALID_ARG if alloc lacks a
  *         function.

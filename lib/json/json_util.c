@@ -59,11 +59,15 @@ json_t *m_json_parse_text(const char *text, int want_type, const char *field, in
 }
 
 int m_json_dump_malloc(char **out, size_t *len, const json_t *v) {
+  return m_json_dump_with(out, len, v, &mistral_default_allocator);
+}
+
+int m_json_dump_with(char **out, size_t *len, const json_t *v, const mistral_allocator *a) {
   *out = NULL;
   size_t n = json_dumpb(v, NULL, 0, JSON_COMPACT);
-  char *text = n ? malloc(n + 1) : NULL;
+  char *text = n ? m_malloc(a, n + 1) : NULL;
   if (!text || json_dumpb(v, text, n, JSON_COMPACT) != n) {
-    free(text);
+    m_free(a, text);
     return MISTRAL_E_NOMEM;
   }
   text[n] = '\0';

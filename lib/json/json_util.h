@@ -27,5 +27,7 @@ json_t *m_json_parse_text(const char *text, int want_type, const char *field, in
 /* v as compact JSON text in a malloc'd string (*len may be NULL).
  * MISTRAL_OK or MISTRAL_E_NOMEM. */
 int m_json_dump_malloc(char **out, size_t *len, const json_t *v);
+/* The same, the string allocated with a (free it with m_free(a, ...)). */
+int m_json_dump_with(char **out, size_t *len, const json_t *v, const mistral_allocator *a);
 
 #endif

@@ -17,7 +17,9 @@
 #include "api/chat_decode.h"
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "json/json_util.h"
 #include "mistral/stream.h"
+#include "stream/accumulator.h"
 
 typedef struct acc_tool {
   int64_t index;
@@ -52,6 +54,7 @@ typedef struct acc_done {
 } acc_done;
 
 struct mistral_chat_accumulator {
+  mistral_allocator alloc; /* every allocation of the accumulator and its responses */
   char *id, *model;
   int64_t created;
   char *usage; /* compact JSON text of the last usage, or NULL */
@@ -61,58 +64,64 @@ struct mistral_chat_accumulator {
   size_t done_count, done_cap;
 };
 
-static const mistral_allocator *A = &mistral_default_allocator;
-
-int mistral_chat_accumulator_new(mistral_chat_accumulator **out) {
+int m_chat_accumulator_new(mistral_chat_accumulator **out, const mistral_allocator *alloc) {
   if (!out) return MISTRAL_E_INVALID_ARG;
-  *out = calloc(1, sizeof **out);
-  return *out ? MISTRAL_OK : MISTRAL_E_NOMEM;
+  *out = m_calloc(alloc, 1, sizeof **out);
+  if (!*out) return MISTRAL_E_NOMEM;
+  (*out)->alloc = *alloc;
+  return MISTRAL_OK;
 }
 
-static void free_choice(acc_choice *c) {
-  free(c->role);
-  free(c->finish_reason);
+int mistral_chat_accumulator_new(mistral_chat_accumulator **out) {
+  return m_chat_accumulator_new(out, &mistral_default_allocator);
+}
+
+static void free_choice(const mistral_allocator *A, acc_choice *c) {
+  m_free(A, c->role);
+  m_free(A, c->finish_reason);
   for (size_t i = 0; i < c->piece_count; i++) {
     m_buf_free(&c->pieces[i].text);
-    free(c->pieces[i].json);
+    m_free(A, c->pieces[i].json);
   }
-  free(c->pieces);
+  m_free(A, c->pieces);
   for (size_t i = 0; i < c->tool_count; i++) {
     m_buf_free(&c->tools[i].id);
     m_buf_free(&c->tools[i].type);
     m_buf_free(&c->tools[i].name);
     m_buf_free(&c->tools[i].args);
   }
-  free(c->tools);
+  m_free(A, c->tools);
 }
 
 void mistral_chat_accumulator_free(mistral_chat_accumulator *acc) {
   if (!acc) return;
-  for (size_t i = 0; i < acc->choice_count; i++) free_choice(&acc->choices[i]);
-  free(acc->choices);
-  free(acc->done);
-  free(acc->id);
-  free(acc->model);
-  free(acc->usage);
-  free(acc);
+  const mistral_allocator *A = &acc->alloc;
+  for (size_t i = 0; i < acc->choice_count; i++) free_choice(A, &acc->choices[i]);
+  m_free(A, acc->choices);
+  m_free(A, acc->done);
+  m_free(A, acc->id);
+  m_free(A, acc->model);
+  m_free(A, acc->usage);
+  mistral_allocator a = acc->alloc;
+  m_free(&a, acc);
 }
 
 /* Grows an array of elem-sized items to hold one more; 0 or NOMEM. */
-static int grow(void **arr, size_t *cap, size_t count, size_t elem) {
+static int grow(const mistral_allocator *A, void **arr, size_t *cap, size_t count, size_t elem) {
   if (count < *cap) return 0;
   size_t ncap = *cap ? *cap * 2 : 4;
-  void *g = realloc(*arr, ncap * elem);
+  void *g = m_realloc(A, *arr, ncap * elem);
   if (!g) return MISTRAL_E_NOMEM;
   *arr = g;
   *cap = ncap;
   return 0;
 }
 
-static int replace_str(char **slot, const char *s) {
+static int replace_str(const mistral_allocator *A, char **slot, const char *s) {
   if (!s) return 0;
   char *d = m_strdup(A, s);
   if (!d) return MISTRAL_E_NOMEM;
-  free(*slot);
+  m_free(A, *slot);
   *slot = d;
   return 0;
 }
@@ -120,7 +129,7 @@ static int replace_str(char **slot, const char *s) {
 static acc_choice *find_choice(mistral_chat_accumulator *acc, int64_t index) {
   for (size_t i = 0; i < acc->choice_count; i++)
     if (acc->choices[i].index == index) return &acc->choices[i];
-  if (grow((void **)&acc->choices, &acc->choice_cap, acc->choice_count, sizeof(acc_choice)))
+  if (grow(&acc->alloc, (void **)&acc->choices, &acc->choice_cap, acc->choice_count, sizeof(acc_choice)))
     return NULL;
   acc_choice *c = &acc->choices[acc->choice_count++];
   memset(c, 0, sizeof *c);
@@ -130,7 +139,7 @@ static acc_choice *find_choice(mistral_chat_accumulator *acc, int64_t index) {
 
 static int mark_done(mistral_chat_accumulator *acc, acc_choice *c, acc_tool *t) {
   if (t->completed) return 0;
-  if (grow((void **)&acc->done, &acc->done_cap, acc->done_count, sizeof(acc_done)))
+  if (grow(&acc->alloc, (void **)&acc->done, &acc->done_cap, acc->done_count, sizeof(acc_done)))
     return MISTRAL_E_NOMEM;
   t->completed = 1;
   acc_done *d = &acc->done[acc->done_count++];
@@ -155,10 +164,10 @@ static void publish_done(mistral_chat_accumulator *acc) {
   }
 }
 
-static int add_text(acc_choice *c, mistral_chunk_type type, const char *text) {
+static int add_text(const mistral_allocator *A, acc_choice *c, mistral_chunk_type type, const char *text) {
   acc_piece *last = c->piece_count ? &c->pieces[c->piece_count - 1] : NULL;
   if (!last || last->type != type || last->json) {
-    if (grow((void **)&c->pieces, &c->piece_cap, c->piece_count, sizeof(acc_piece)))
+    if (grow(A, (void **)&c->pieces, &c->piece_cap, c->piece_count, sizeof(acc_piece)))
       return MISTRAL_E_NOMEM;
     last = &c->pieces[c->piece_count++];
     memset(last, 0, sizeof *last);
@@ -168,8 +177,8 @@ static int add_text(acc_choice *c, mistral_chunk_type type, const char *text) {
   return m_buf_append_str(&last->text, text ? text : "");
 }
 
-static int add_other(acc_choice *c, const mistral_content_chunk *chunk) {
-  if (grow((void **)&c->pieces, &c->piece_cap, c->piece_count, sizeof(acc_piece)))
+static int add_other(const mistral_allocator *A, acc_choice *c, const mistral_content_chunk *chunk) {
+  if (grow(A, (void **)&c->pieces, &c->piece_cap, c->piece_count, sizeof(acc_piece)))
     return MISTRAL_E_NOMEM;
   acc_piece *p = &c->pieces[c->piece_count];
   memset(p, 0, sizeof *p);
@@ -181,6 +190,7 @@ static int add_other(acc_choice *c, const mistral_content_chunk *chunk) {
 }
 
 static int merge_tool(mistral_chat_accumulator *acc, acc_choice *c, const mistral_tool_call *tc) {
+  const mistral_allocator *A = &acc->alloc;
   acc_tool *t = NULL;
   for (size_t i = 0; i < c->tool_count; i++)
     if (c->tools[i].index == tc->index) t = &c->tools[i];
@@ -188,7 +198,7 @@ static int merge_tool(mistral_chat_accumulator *acc, acc_choice *c, const mistra
     /* A new index starts: the calls before it in this choice are complete. */
     for (size_t i = 0; i < c->tool_count; i++)
       if (mark_done(acc, c, &c->tools[i])) return MISTRAL_E_NOMEM;
-    if (grow((void **)&c->tools, &c->tool_cap, c->tool_count, sizeof(acc_tool)))
+    if (grow(A, (void **)&c->tools, &c->tool_cap, c->tool_count, sizeof(acc_tool)))
       return MISTRAL_E_NOMEM;
     t = &c->tools[c->tool_count++];
     memset(t, 0, sizeof *t);
@@ -210,30 +220,31 @@ static int merge_tool(mistral_chat_accumulator *acc, acc_choice *c, const mistra
 }
 
 static int merge_choice(mistral_chat_accumulator *acc, const mistral_chat_chunk_choice *cc) {
+  const mistral_allocator *A = &acc->alloc;
   acc_choice *c = find_choice(acc, cc->index);
   if (!c) return MISTRAL_E_NOMEM;
   const mistral_assistant_message *d = cc->delta;
   if (d) {
-    if (d->role && replace_str(&c->role, d->role)) return MISTRAL_E_NOMEM;
+    if (d->role && replace_str(A, &c->role, d->role)) return MISTRAL_E_NOMEM;
     if (d->chunk_count) {
       c->content_is_list = 1;
       c->has_content = 1;
       for (size_t i = 0; i < d->chunk_count; i++) {
         const mistral_content_chunk *ch = d->chunks[i];
         int rc = ch->type == MISTRAL_CHUNK_TEXT || ch->type == MISTRAL_CHUNK_THINKING
-                     ? add_text(c, ch->type, ch->text)
-                     : add_other(c, ch);
+                     ? add_text(A, c, ch->type, ch->text)
+                     : add_other(A, c, ch);
         if (rc) return rc;
       }
     } else if (d->content) {
       c->has_content = 1;
-      if (add_text(c, MISTRAL_CHUNK_TEXT, d->content)) return MISTRAL_E_NOMEM;
+      if (add_text(A, c, MISTRAL_CHUNK_TEXT, d->content)) return MISTRAL_E_NOMEM;
     }
     for (size_t i = 0; i < d->tool_call_count; i++)
       if (merge_tool(acc, c, d->tool_calls[i])) return MISTRAL_E_NOMEM;
   }
   if (cc->finish_reason_raw) {
-    if (replace_str(&c->finish_reason, cc->finish_reason_raw)) return MISTRAL_E_NOMEM;
+    if (replace_str(A, &c->finish_reason, cc->finish_reason_raw)) return MISTRAL_E_NOMEM;
     for (size_t i = 0; i < c->tool_count; i++)
       if (mark_done(acc, c, &c->tools[i])) return MISTRAL_E_NOMEM;
   }
@@ -243,10 +254,10 @@ static int merge_choice(mistral_chat_accumulator *acc, const mistral_chat_chunk_
 int mistral_chat_accumulator_add(mistral_chat_accumulator *acc, const mistral_chat_chunk *chunk) {
   if (!acc || !chunk) return MISTRAL_E_INVALID_ARG;
   acc->done_count = 0;
-  if (chunk->id && replace_str(&acc->id, chunk->id)) return MISTRAL_E_NOMEM;
-  if (chunk->model && replace_str(&acc->model, chunk->model)) return MISTRAL_E_NOMEM;
+  if (chunk->id && replace_str(&acc->alloc, &acc->id, chunk->id)) return MISTRAL_E_NOMEM;
+  if (chunk->model && replace_str(&acc->alloc, &acc->model, chunk->model)) return MISTRAL_E_NOMEM;
   if (chunk->created) acc->created = chunk->created;
-  if (chunk->usage && chunk->usage->json && replace_str(&acc->usage, chunk->usage->json))
+  if (chunk->usage && chunk->usage->json && replace_str(&acc->alloc, &acc->usage, chunk->usage->json))
     return MISTRAL_E_NOMEM;
   for (size_t i = 0; i < chunk->choice_count; i++)
     if (merge_choice(acc, chunk->choices[i])) return MISTRAL_E_NOMEM;
@@ -282,12 +293,13 @@ const mistral_tool_call *mistral_chat_accumulator_completed(const mistral_chat_a
  * number, which no decoded string can hold (jv refuses \u0000), so that
  * its dump "\u0000<n>" is found and replaced after json_dumps(). */
 typedef struct verbatim {
+  const mistral_allocator *alloc;
   const char **texts;
   size_t count, cap;
 } verbatim;
 
 static json_t *placeholder(verbatim *v, const char *text) {
-  if (grow((void **)&v->texts, &v->cap, v->count, sizeof *v->texts)) return NULL;
+  if (grow(v->alloc, (void **)&v->texts, &v->cap, v->count, sizeof *v->texts)) return NULL;
   char mark[24];
   mark[0] = '\0';
   int n = snprintf(mark + 1, sizeof mark - 1, "%zu", v->count);
@@ -344,7 +356,7 @@ static json_t *choice_json(const acc_choice *c, verbatim *v) {
       }
   } else if (c->has_content) {
     m_buf all;
-    m_buf_init(&all, A);
+    m_buf_init(&all, v->alloc);
     int oom = 0;
     for (size_t i = 0; i < c->piece_count; i++)
       oom |= m_buf_append(&all, m_buf_str(&c->pieces[i].text), c->pieces[i].text.len);
@@ -383,11 +395,12 @@ int mistral_chat_accumulator_response(mistral_chat_response **out,
   *out = NULL;
   if (!acc) return MISTRAL_E_INVALID_ARG;
   int rc = MISTRAL_E_NOMEM;
-  verbatim v = {NULL, 0, 0};
+  const mistral_allocator *A = &acc->alloc;
+  verbatim v = {A, NULL, 0, 0};
   m_buf text;
   m_buf_init(&text, A);
   char *dump = NULL;
-  const acc_choice **order = malloc((acc->choice_count ? acc->choice_count : 1) * sizeof *order);
+  const acc_choice **order = m_malloc(A, (acc->choice_count ? acc->choice_count : 1) * sizeof *order);
   json_t *root = json_pack("{s:s?,s:s,s:I,s:s?}", "id", acc->id, "object", "chat.completion",
                            "created", (json_int_t)acc->created, "model", acc->model);
   json_t *choices = json_array();
@@ -396,14 +409,14 @@ int mistral_chat_accumulator_response(mistral_chat_response **out,
   qsort(order, acc->choice_count, sizeof *order, by_index);
   for (size_t i = 0; i < acc->choice_count; i++)
     if (json_array_append_new(choices, choice_json(order[i], &v)) != 0) goto done;
-  if (!(dump = json_dumps(root, JSON_COMPACT))) goto done;
+  if (m_json_dump_with(&dump, NULL, root, A) != MISTRAL_OK) goto done;
   if ((rc = paste(&text, dump, &v, acc->usage)) != MISTRAL_OK) goto done;
   rc = m_chat_response_decode(out, A, m_buf_str(&text), text.len, NULL, NULL);
 done:
-  free(dump);
+  m_free(A, dump);
   m_buf_free(&text);
-  free(v.texts);
-  free(order);
+  m_free(A, v.texts);
+  m_free(A, order);
   json_decref(choices);
   json_decref(root);
   return rc;

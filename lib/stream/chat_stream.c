@@ -16,6 +16,8 @@
 #include "http/transfer.h"
 #include "mistral/sse.h"
 #include "mistral/stream.h"
+#include "sse/sse_internal.h"
+#include "stream/accumulator.h"
 #include "stream/decoder.h"
 #include "stream/stream_internal.h"
 
@@ -74,6 +76,17 @@ static int push_sink(const char *data, size_t n, void *ud) {
 
 /* ---- pull: queue events as they arrive ---- */
 
+static void drop_event(const mistral_chat_stream *s, queued_event *q) {
+  m_free(&s->client->alloc, q->data);
+  m_free(&s->client->alloc, q->event);
+}
+
+/* Drops every queued event (the queue itself stays). */
+static void drop_queue(mistral_chat_stream *s) {
+  for (; s->q_len > 0; s->q_head++, s->q_len--) drop_event(s, &s->queue[s->q_head]);
+  s->q_head = 0;
+}
+
 static int enqueue(const mistral_sse_event *ev, void *ud) {
   mistral_chat_stream *s = ud;
   if (s->q_head + s->q_len == s->q_cap) {
@@ -82,18 +95,18 @@ static int enqueue(const mistral_sse_event *ev, void *ud) {
       s->q_head = 0;
     } else {
       size_t cap = s->q_cap ? s->q_cap * 2 : 16;
-      queued_event *g = realloc(s->queue, cap * sizeof *g);
+      queued_event *g = m_realloc(&s->client->alloc, s->queue, cap * sizeof *g);
       if (!g) goto oom;
       s->queue = g;
       s->q_cap = cap;
     }
   }
   queued_event *q = &s->queue[s->q_head + s->q_len];
-  q->data = malloc(ev->data_len + 1);
-  q->event = ev->event && strcmp(ev->event, "message") != 0 ? strdup(ev->event) : NULL;
+  q->data = m_malloc(&s->client->alloc, ev->data_len + 1);
+  q->event = ev->event && strcmp(ev->event, "message") != 0 ? m_strdup(&s->client->alloc, ev->event)
+                                                             : NULL;
   if (!q->data || (ev->event && strcmp(ev->event, "message") != 0 && !q->event)) {
-    free(q->data);
-    free(q->event);
+    drop_event(s, q);
     goto oom;
   }
   memcpy(q->data, ev->data, ev->data_len);
@@ -138,12 +151,9 @@ void mistral_chat_stream_free(mistral_chat_stream *s) {
   mistral_error_free(s->dec_err);
   mistral_error_free(s->xfer_err);
   mistral_sse_parser_free(s->sse);
-  for (size_t i = s->q_head; i < s->q_head + s->q_len; i++) {
-    free(s->queue[i].data);
-    free(s->queue[i].event);
-  }
-  free(s->queue);
-  free(s);
+  drop_queue(s);
+  m_free(&s->client->alloc, s->queue);
+  m_free(&s->client->alloc, s);
 }
 
 /* Copies every part of src into dst (NULL: nothing). */
@@ -224,18 +234,14 @@ static int restart(mistral_chat_stream *s, mistral_error *err) {
   mistral_chat_accumulator_free(s->acc);
   s->acc = NULL;
   if (s->sse) mistral_sse_parser_reset(s->sse);
-  for (size_t i = s->q_head; i < s->q_head + s->q_len; i++) {
-    free(s->queue[i].data);
-    free(s->queue[i].event);
-  }
-  s->q_head = s->q_len = 0;
+  drop_queue(s);
   s->status = MISTRAL_OK;
   s->acc_failed = 0;
   s->current = NULL;
   mistral_error_clear(s->dec_err);
   mistral_error_clear(s->xfer_err);
-  if (mistral_stream_decoder_new(&s->dec) != MISTRAL_OK ||
-      mistral_chat_accumulator_new(&s->acc) != MISTRAL_OK)
+  if (m_stream_decoder_new(&s->dec, &s->client->alloc) != MISTRAL_OK ||
+      m_chat_accumulator_new(&s->acc, &s->client->alloc) != MISTRAL_OK)
     return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
   return m_transfer_start(&s->transfer, s->client, &s->hreq, &s->resp, s->idle_ms, err);
 }
@@ -294,7 +300,7 @@ int m_stream_open(mistral_chat_stream **out, mistral_client *client, const char 
                   char *body, size_t body_len, const struct mistral_call_options *options,
                   mistral_chat_chunk_fn cb, void *user_data, int push, mistral_error *err) {
   *out = NULL;
-  mistral_chat_stream *s = calloc(1, sizeof *s);
+  mistral_chat_stream *s = m_calloc(&client->alloc, 1, sizeof *s);
   if (!s) {
     free(body);
     return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
@@ -306,10 +312,10 @@ int m_stream_open(mistral_chat_stream **out, mistral_client *client, const char 
   if (options) s->options = *options;
   else s->options = M_CALL_OPTIONS_UNSET;
   m_http_response_init(&s->resp, &client->alloc);
-  if (mistral_stream_decoder_new(&s->dec) != MISTRAL_OK ||
-      mistral_chat_accumulator_new(&s->acc) != MISTRAL_OK || !(s->dec_err = mistral_error_new()) ||
-      !(s->xfer_err = mistral_error_new()) ||
-      (!push && mistral_sse_parser_new(&s->sse, 0) != MISTRAL_OK)) {
+  if (m_stream_decoder_new(&s->dec, &client->alloc) != MISTRAL_OK ||
+      m_chat_accumulator_new(&s->acc, &client->alloc) != MISTRAL_OK ||
+      !(s->dec_err = mistral_error_new()) || !(s->xfer_err = mistral_error_new()) ||
+      (!push && m_sse_parser_new(&s->sse, 0, &client->alloc) != MISTRAL_OK)) {
     mistral_chat_stream_free(s);
     return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
   }
@@ -387,15 +393,11 @@ int mistral_chat_stream_next(const mistral_chat_chunk **chunk, mistral_chat_stre
                               .retry_ms = -1};
       s->current = NULL;
       int rc = m_stream_decoder_event(s->dec, &ev, capture_chunk, s, s->dec_err);
-      free(q.data);
-      free(q.event);
+      drop_event(s, &q);
       if (rc != MISTRAL_OK) {
         s->status = rc;
         /* Nothing after a broken event counts. */
-        for (; s->q_len > 0; s->q_head++, s->q_len--) {
-          free(s->queue[s->q_head].data);
-          free(s->queue[s->q_head].event);
-        }
+        drop_queue(s);
         return fail_with(s, rc, err);
       }
       if (!s->current) continue; /* [DONE] or an ignored event */

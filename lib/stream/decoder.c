@@ -9,6 +9,7 @@
 #include "json/jv.h"
 #include "mistral/sse.h"
 #include "mistral/stream.h"
+#include "sse/sse_internal.h"
 #include "stream/chunk.h"
 #include "stream/decoder.h"
 
@@ -20,6 +21,7 @@ typedef struct choice_state {
 } choice_state;
 
 struct mistral_stream_decoder {
+  mistral_allocator alloc;
   mistral_sse_parser *sse;
   m_arena arena; /* one chunk's worth; reset before each chunk */
   int done;      /* [DONE] seen */
@@ -33,34 +35,40 @@ struct mistral_stream_decoder {
   mistral_error *err;
 };
 
-int mistral_stream_decoder_new(mistral_stream_decoder **out) {
+int m_stream_decoder_new(mistral_stream_decoder **out, const mistral_allocator *alloc) {
   if (!out) return MISTRAL_E_INVALID_ARG;
   *out = NULL;
-  mistral_stream_decoder *d = calloc(1, sizeof *d);
+  mistral_stream_decoder *d = m_calloc(alloc, 1, sizeof *d);
   if (!d) return MISTRAL_E_NOMEM;
-  m_arena_init(&d->arena, &mistral_default_allocator);
-  int rc = mistral_sse_parser_new(&d->sse, 0);
+  d->alloc = *alloc;
+  m_arena_init(&d->arena, &d->alloc);
+  int rc = m_sse_parser_new(&d->sse, 0, &d->alloc);
   if (rc != MISTRAL_OK) {
-    free(d);
+    m_free(alloc, d);
     return rc;
   }
   *out = d;
   return MISTRAL_OK;
 }
 
+int mistral_stream_decoder_new(mistral_stream_decoder **out) {
+  return m_stream_decoder_new(out, &mistral_default_allocator);
+}
+
 void mistral_stream_decoder_free(mistral_stream_decoder *d) {
   if (!d) return;
   mistral_sse_parser_free(d->sse);
   m_arena_release(&d->arena);
-  free(d->choices);
-  free(d);
+  m_free(&d->alloc, d->choices);
+  mistral_allocator a = d->alloc;
+  m_free(&a, d);
 }
 
 int mistral_stream_decoder_set_max_event_bytes(mistral_stream_decoder *d, size_t max) {
   if (!d) return MISTRAL_E_INVALID_ARG;
   /* The limit lives in the parser: make a new one with it. */
   mistral_sse_parser *p;
-  int rc = mistral_sse_parser_new(&p, max);
+  int rc = m_sse_parser_new(&p, max, &d->alloc);
   if (rc != MISTRAL_OK) return rc;
   mistral_sse_parser_free(d->sse);
   d->sse = p;
@@ -92,7 +100,7 @@ static choice_state *choice_slot(mistral_stream_decoder *d, int64_t index) {
     if (d->choices[i].index == index) return &d->choices[i];
   if (d->choice_count == d->choice_cap) {
     size_t cap = d->choice_cap ? d->choice_cap * 2 : 4;
-    choice_state *g = realloc(d->choices, cap * sizeof *g);
+    choice_state *g = m_realloc(&d->alloc, d->choices, cap * sizeof *g);
     if (!g) return NULL;
     d->choices = g;
     d->choice_cap = cap;

@@ -5,6 +5,10 @@
 #include "mistral/sse.h"
 #include "mistral/stream.h"
 
+/* mistral_stream_decoder_new() with every allocation (the decoder, its
+ * SSE parser, its chunk arena) going through alloc (copied). */
+int m_stream_decoder_new(mistral_stream_decoder **out, const mistral_allocator *alloc);
+
 /* Chunks decoded so far (for messages and for "retry only if nothing was
  * delivered"). */
 size_t m_stream_decoder_chunks(const mistral_stream_decoder *d);
