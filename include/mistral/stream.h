@@ -184,7 +184,8 @@ MISTRAL_API int mistral_chat_accumulator_response(mistral_chat_response **out,
  *
  * @param final_out when not NULL, receives the accumulated response when the
  *        stream ends, also when it ends in error after chunks arrived (the
- *        partial answer); NULL when nothing arrived. Free it with
+ *        partial answer); NULL when nothing arrived. It carries the request
+ *        id of the stream's HTTP headers. Free it with
  *        mistral_chat_response_free().
  * @param cb may be NULL (then only final_out is filled).
  * @return as mistral_chat_complete(), plus MISTRAL_E_CANCELLED (cb stopped
@@ -223,7 +224,8 @@ MISTRAL_API int mistral_chat_stream_next(const mistral_chat_chunk **chunk,
                                          mistral_chat_stream *stream, mistral_error *err);
 
 /** The response accumulated from the chunks received so far (see
- *  mistral_chat_accumulator_response()). */
+ *  mistral_chat_accumulator_response()), with the request id and model
+ *  deprecation of the stream's HTTP headers. */
 MISTRAL_API int mistral_chat_stream_response(mistral_chat_response **out,
                                              const mistral_chat_stream *stream);
 

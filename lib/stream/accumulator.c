@@ -391,6 +391,11 @@ static int by_index(const void *a, const void *b) {
 
 int mistral_chat_accumulator_response(mistral_chat_response **out,
                                       const mistral_chat_accumulator *acc) {
+  return m_chat_accumulator_response(out, acc, NULL);
+}
+
+int m_chat_accumulator_response(mistral_chat_response **out, const mistral_chat_accumulator *acc,
+                                const m_http_response *http) {
   if (!out) return MISTRAL_E_INVALID_ARG;
   *out = NULL;
   if (!acc) return MISTRAL_E_INVALID_ARG;
@@ -411,7 +416,7 @@ int mistral_chat_accumulator_response(mistral_chat_response **out,
     if (json_array_append_new(choices, choice_json(order[i], &v)) != 0) goto done;
   if (m_json_dump_with(&dump, NULL, root, A) != MISTRAL_OK) goto done;
   if ((rc = paste(&text, dump, &v, acc->usage)) != MISTRAL_OK) goto done;
-  rc = m_chat_response_decode(out, A, m_buf_str(&text), text.len, NULL, NULL);
+  rc = m_chat_response_decode(out, A, m_buf_str(&text), text.len, http, NULL);
 done:
   m_free(A, dump);
   m_buf_free(&text);

@@ -431,7 +431,7 @@ int mistral_chat_stream_response(mistral_chat_response **out, const mistral_chat
   if (!out) return MISTRAL_E_INVALID_ARG;
   *out = NULL;
   if (!s) return MISTRAL_E_INVALID_ARG;
-  return mistral_chat_accumulator_response(out, s->acc);
+  return m_chat_accumulator_response(out, s->acc, &s->resp);
 }
 
 const mistral_chat_accumulator *mistral_chat_stream_accumulator(const mistral_chat_stream *s) {
@@ -466,7 +466,7 @@ int m_stream_run_push(mistral_chat_response **final_out, mistral_chat_stream *s,
   }
   /* The answer so far, also after a failure, when anything arrived. */
   if (final_out && s->dec && m_stream_decoder_chunks(s->dec) > 0) {
-    int arc = mistral_chat_accumulator_response(final_out, s->acc);
+    int arc = m_chat_accumulator_response(final_out, s->acc, &s->resp);
     if (arc != MISTRAL_OK && rc == MISTRAL_OK) rc = m_err_set(err, arc, "out of memory");
   }
   mistral_chat_stream_free(s);

@@ -27,6 +27,8 @@
 #include "fixture_server.h"
 
 #define KEY "sk-OOM-5d1e"
+/* The mistral-correlation-id of tests/fixtures/oom/stream.fixture. */
+#define STREAM_REQUEST_ID "019ac6d3-5e6f-7a8b-9c0d-1e2f3a4b5c6d"
 
 /* ---- the failing allocator ---- */
 
@@ -209,6 +211,8 @@ static int stream_push(mistral_error *err) {
     assert_int_equal(chunks, 9);
     check_tool_calls(r);
     assert_int_equal(r->usage->total_tokens, 178);
+    /* The stream's response headers reach the accumulated answer. */
+    assert_string_equal(r->request_id, STREAM_REQUEST_ID);
   }
   /* A failed stream may hand over the answer so far: it is freed all the
    * same. */
@@ -230,7 +234,10 @@ static int stream_pull(mistral_error *err) {
   if (rc == MISTRAL_OK) {
     assert_int_equal(chunks, 9);
     rc = mistral_chat_stream_response(&r, s);
-    if (rc == MISTRAL_OK) check_tool_calls(r);
+    if (rc == MISTRAL_OK) {
+      check_tool_calls(r);
+      assert_string_equal(r->request_id, STREAM_REQUEST_ID);
+    }
   }
   mistral_chat_response_free(r);
   mistral_chat_stream_free(s);
