@@ -45,7 +45,9 @@ MISTRAL_API int mistral_error_code(const mistral_error *err);
  * One line for a person: what failed and why, including the HTTP status and
  * the API's own message when there was one, e.g.
  * "HTTP 401 (unauthorized (API key refused)): Unauthorized [request id 7d1...]".
- * Never NULL ("" when there is no error).
+ * Never NULL ("" when there is no error). Always valid UTF-8: bytes from the
+ * wire that it quotes and that are not UTF-8 show as '?' (the exact bytes
+ * are in mistral_error_body()).
  */
 MISTRAL_API const char *mistral_error_message(const mistral_error *err);
 

@@ -2,6 +2,7 @@
 #include "core/error.h"
 
 #include "core/alloc.h"
+#include "core/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,7 +55,12 @@ static void set_message_v(mistral_error *err, const char *fmt, va_list ap) {
   va_end(ap2);
   if (n < 0) return;
   err->message = malloc((size_t)n + 1);
-  if (err->message) vsnprintf(err->message, (size_t)n + 1, fmt, ap);
+  if (!err->message) return;
+  vsnprintf(err->message, (size_t)n + 1, fmt, ap);
+  /* Messages may quote bytes from the wire (a body cut at 200 bytes, a
+   * stream event): the message is always valid UTF-8; the exact bytes stay
+   * in the error's body. */
+  m_utf8_sanitize(err->message, (size_t)n);
 }
 
 void m_err_move(mistral_error *dst, mistral_error *src) {

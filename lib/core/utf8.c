@@ -55,3 +55,11 @@ size_t m_utf8_complete_prefix(const char *str, size_t n) {
   }
   return n;
 }
+
+void m_utf8_sanitize(char *s, size_t n) {
+  size_t off = 0, bad;
+  while (off < n && !m_utf8_valid(s + off, n - off, &bad)) {
+    s[off + bad] = '?';
+    off += bad + 1;
+  }
+}

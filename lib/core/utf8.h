@@ -15,4 +15,9 @@ bool m_utf8_valid(const char *s, size_t n, size_t *bad_at);
  * point between two deliveries). */
 size_t m_utf8_complete_prefix(const char *s, size_t n);
 
+/* Replaces, in place, every byte of s[0..n) that is not part of a valid
+ * UTF-8 sequence with '?', so that text quoting untrusted bytes (an error
+ * message citing a server's body) is always valid UTF-8. */
+void m_utf8_sanitize(char *s, size_t n);
+
 #endif

@@ -56,6 +56,32 @@ static void utf8_complete_prefix_never_splits_a_code_point(void **state) {
   assert_int_equal(m_utf8_complete_prefix("\xc3\xa9", 1), 0);
 }
 
+static void utf8_sanitize_replaces_only_bad_bytes(void **state) {
+  (void)state;
+  char s[] = "ok \xc3\xa9 \xff\xfe cut \xe2\x82";
+  m_utf8_sanitize(s, strlen(s));
+  assert_string_equal(s, "ok \xc3\xa9 ?? cut ??");
+  assert_true(m_utf8_valid(s, strlen(s), NULL));
+}
+
+/* An error message quoting bytes from the wire is valid UTF-8; the body
+ * keeps the exact bytes. */
+static void error_message_quoting_bad_bytes_is_utf8(void **state) {
+  (void)state;
+  mistral_stream_decoder *d = NULL;
+  assert_int_equal(mistral_stream_decoder_new(&d), MISTRAL_OK);
+  mistral_error *err = mistral_error_new();
+  static const char ev[] = "data: {\"id\": \"\xff\xc3\"\n\n";
+  assert_int_equal(mistral_stream_decoder_feed(d, ev, sizeof ev - 1, NULL, NULL, err),
+                   MISTRAL_E_STREAM);
+  const char *msg = mistral_error_message(err);
+  assert_true(m_utf8_valid(msg, strlen(msg), NULL));
+  assert_non_null(strstr(msg, "{\"id\": \"??"));
+  assert_string_equal(mistral_error_body(err), "{\"id\": \"\xff\xc3\"");
+  mistral_error_free(err);
+  mistral_stream_decoder_free(d);
+}
+
 static void arena_serves_aligned_blocks_small_and_large(void **state) {
   (void)state;
   m_arena ar;
@@ -169,6 +195,8 @@ int main(void) {
       cmocka_unit_test(utf8_accepts_valid_text),
       cmocka_unit_test(utf8_rejects_each_kind_of_bad_sequence),
       cmocka_unit_test(utf8_complete_prefix_never_splits_a_code_point),
+      cmocka_unit_test(utf8_sanitize_replaces_only_bad_bytes),
+      cmocka_unit_test(error_message_quoting_bad_bytes_is_utf8),
       cmocka_unit_test(arena_serves_aligned_blocks_small_and_large),
       cmocka_unit_test(arena_records_allocation_failure),
       cmocka_unit_test(buf_grows_and_formats),
