@@ -147,6 +147,8 @@ static void test_5xx_then_success(void **state) {
     rt_assert_served(t);
   }
   assert_int_equal(fixture_server_requests(t->fs), 12);
+  /* Error responses are drained: one connection served all 12 requests. */
+  assert_int_equal(fixture_server_connections(t->fs), 1);
 }
 
 static void test_408_409_retried(void **state) {
@@ -424,6 +426,9 @@ static void test_body_resent_intact(void **state) {
   mistral_chat_request_free(req);
   rt_assert_served(t);
   assert_int_equal(fixture_server_requests(t->fs), 3);
+  /* Each failed response (a long body) was read to its end, so all three
+   * attempts went over one kept-alive connection: none leaked or dropped. */
+  assert_int_equal(fixture_server_connections(t->fs), 1);
   char *first = rt_received_body(t->fs, 0);
   assert_non_null(first);
   assert_true(strlen(first) > 200);
