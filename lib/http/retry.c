@@ -7,7 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+
+#include <curl/curl.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -93,107 +94,6 @@ static long seconds_to_ms(double seconds) {
   return ms >= (double)LONG_MAX ? LONG_MAX : (long)ms;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil). */
-static long long days_from_civil(long long y, int m, int d) {
-  y -= m <= 2;
-  long long era = (y >= 0 ? y : y - 399) / 400;
-  long long yoe = y - era * 400;
-  long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-static int month_index(const char *s) {
-  static const char months[][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  for (int i = 0; i < 12; i++)
-    if (strncmp(s, months[i], 3) == 0) return i + 1;
-  return 0;
-}
-
-/* Reads exactly n digits. */
-static int digits(const char **s, int n, int *out) {
-  int v = 0;
-  for (int i = 0; i < n; i++) {
-    if (!isdigit((unsigned char)(*s)[i])) return 0;
-    v = v * 10 + ((*s)[i] - '0');
-  }
-  *s += n;
-  *out = v;
-  return 1;
-}
-
-/* "HH:MM:SS" */
-static int clock_time(const char **s, int *h, int *mi, int *sec) {
-  if (!digits(s, 2, h) || **s != ':') return 0;
-  (*s)++;
-  if (!digits(s, 2, mi) || **s != ':') return 0;
-  (*s)++;
-  if (!digits(s, 2, sec)) return 0;
-  return *h < 24 && *mi < 60 && *sec < 61;
-}
-
-static int lit(const char **s, const char *want) {
-  size_t n = strlen(want);
-  if (strncmp(*s, want, n) != 0) return 0;
-  *s += n;
-  return 1;
-}
-
-static int month(const char **s, int *m) {
-  if (!(*m = month_index(*s))) return 0;
-  *s += 3;
-  return 1;
-}
-
-static int day_name(const char **s, int long_form) {
-  static const char *const shorts[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-  static const char *const longs[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                      "Friday", "Saturday", "Sunday"};
-  for (int i = 0; i < 7; i++)
-    if (lit(s, long_form ? longs[i] : shorts[i])) return 1;
-  return 0;
-}
-
-/* An HTTP-date (RFC 9110 section 5.6.7) as seconds since the epoch. */
-static int parse_http_date(const char *s, long long *out) {
-  int y = 0, m = 0, d = 0, h = 0, mi = 0, sec = 0;
-  const char *p = s;
-  if (day_name(&p, 0) && lit(&p, ", ")) {
-    /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
-    if (!digits(&p, 2, &d) || !lit(&p, " ") || !month(&p, &m) || !lit(&p, " ") ||
-        !digits(&p, 4, &y) || !lit(&p, " ") || !clock_time(&p, &h, &mi, &sec) ||
-        !lit(&p, " GMT"))
-      return 0;
-  } else if ((p = s, day_name(&p, 1)) && lit(&p, ", ")) {
-    /* RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT" (a two-digit year is
-     * taken within 50 years of 2000, as RFC 9110 suggests for the past) */
-    if (!digits(&p, 2, &d) || !lit(&p, "-") || !month(&p, &m) || !lit(&p, "-") ||
-        !digits(&p, 2, &y) || !lit(&p, " ") || !clock_time(&p, &h, &mi, &sec) ||
-        !lit(&p, " GMT"))
-      return 0;
-    y += y < 50 ? 2000 : 1900;
-  } else if ((p = s, day_name(&p, 0)) && lit(&p, " ")) {
-    /* asctime: "Sun Nov  6 08:49:37 1994" */
-    if (!month(&p, &m) || !lit(&p, " ")) return 0;
-    if (*p == ' ') {
-      p++;
-      if (!digits(&p, 1, &d)) return 0;
-    } else if (!digits(&p, 2, &d)) {
-      return 0;
-    }
-    if (!lit(&p, " ") || !clock_time(&p, &h, &mi, &sec) || !lit(&p, " ") ||
-        !digits(&p, 4, &y))
-      return 0;
-  } else {
-    return 0;
-  }
-  if (*skip_ws(p) != '\0' || d < 1 || d > 31) return 0;
-  *out = days_from_civil(y, m, d) * 86400LL + h * 3600LL + mi * 60LL + sec;
-  return 1;
-}
-
 int m_retry_parse_after(const char *value, time_t now, long *ms) {
   if (!value) return 0;
   const char *s = skip_ws(value);
@@ -206,9 +106,12 @@ int m_retry_parse_after(const char *value, time_t now, long *ms) {
     *ms = seconds_to_ms(secs);
     return 1;
   }
-  long long when;
-  if (!parse_http_date(s, &when)) return 0;
-  *ms = seconds_to_ms((double)(when - (long long)now));
+  /* An HTTP-date (RFC 9110 section 5.6.7), read by libcurl's date parser,
+   * which takes the three forms and a few lenient variants (a missing or
+   * "UTC" zone, a one-digit day); the wait is capped by the caller anyway. */
+  time_t when = curl_getdate(s, NULL);
+  if (when == (time_t)-1) return 0;
+  *ms = seconds_to_ms(difftime(when, now));
   return 1;
 }
 

@@ -47,10 +47,11 @@ int m_retry_transport_status(int status);
  * [0, 1) picking the point (u = 0 gives w). */
 long m_retry_backoff_ms(const m_retry_policy *p, int retry, double u);
 
-/* A Retry-After value (RFC 9110: delta-seconds or an HTTP-date, in the
- * IMF-fixdate, RFC 850 or asctime form) as a wait in ms from now (a date in
- * the past gives 0; huge values saturate at LONG_MAX). Returns 1 and sets
- * *ms, or 0 when the value is not one of those forms. */
+/* A Retry-After value (RFC 9110: delta-seconds or an HTTP-date, read by
+ * libcurl's curl_getdate(), which takes the IMF-fixdate, RFC 850 and
+ * asctime forms and a few lenient variants) as a wait in ms from now (a
+ * date in the past gives 0; huge values saturate at LONG_MAX). Returns 1
+ * and sets *ms, or 0 when the value is not one of those forms. */
 int m_retry_parse_after(const char *value, time_t now, long *ms);
 
 /* A Retry-After-Ms value: a non-negative decimal number of milliseconds
