@@ -6,8 +6,9 @@
  *
  * Checks: the status maps to its code (also without an error object); the
  * error object says so (code, HTTP status, retryable or not); its message
- * is "HTTP <status> (...): ..." and names the header's request id; the raw
- * body is kept; every field and validation detail is read.
+ * is valid UTF-8, "HTTP <status> (...): ..." and names the header's
+ * request id; the raw body is kept; every field and validation detail is
+ * read.
  *
  *   fuzz_errors -max_total_time=60 -dict=fuzz/json.dict <scratch> fuzz/corpus/errors
  */
@@ -18,6 +19,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/utf8.h"
 #include "fuzz_util.h"
 #include "http/transport.h"
 
@@ -62,6 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_walk_error(err);
 
   const char *msg = mistral_error_message(err);
+  /* Whatever bytes the body holds, the message is UTF-8. */
+  FZ_CHECK(m_utf8_valid(msg, strlen(msg), NULL));
   char head[32];
   int hn = snprintf(head, sizeof head, "HTTP %d (", statuses[pick].http);
   FZ_CHECK(strncmp(msg, head, (size_t)hn) == 0);
