@@ -912,14 +912,13 @@ static void test_chat_stream_shows_completed_tool_call(void **state) {
 
 /* Ctrl-C in the middle of a trickling stream: the text so far stays on
  * stdout, one line on stderr, exit status 130, and the connection closes. */
-static void test_chat_stream_stops_on_sigint(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "chat-slow-stream.fixture", 1);
+/* Runs the CLI with argv on a trickling stream, sends SIGINT once `first`
+ * is on its stdout, and checks that it stopped at once: exit 130,
+ * "interrupted", `later` never printed, the connection closed. */
+static void interrupt_stream(ctx *c, char *const argv[], const char *first, const char *later) {
   char out_path[512], err_path[512];
   path_in(c, "stdout", out_path, sizeof out_path);
   path_in(c, "stderr", err_path, sizeof err_path);
-  char *argv[] = {(char *)cli_path, (char *)"chat", (char *)"--stream", (char *)HELLO_PROMPT,
-                  NULL};
   char key_env[] = "MISTRAL_API_KEY=" CLI_TEST_KEY;
   char *envp[] = {c->url_env, key_env, NULL};
   posix_spawn_file_actions_t fa;
@@ -934,7 +933,7 @@ static void test_chat_stream_stops_on_sigint(void **state) {
   size_t len = 0;
   for (int i = 0; i < 100; i++) {
     char *out = read_all(out_path, &len);
-    int started = out && strstr(out, "Hello") != NULL;
+    int started = out && strstr(out, first) != NULL;
     free(out);
     if (started) break;
     sleep_ms(50);
@@ -946,14 +945,22 @@ static void test_chat_stream_stops_on_sigint(void **state) {
   assert_int_equal(WEXITSTATUS(wstatus), 130);
   char *out = read_all(out_path, &len);
   char *err = read_all(err_path, &len);
-  assert_non_null(strstr(out, "Hello"));
-  assert_null(strstr(out, "you!")); /* stopped before the end */
+  assert_non_null(strstr(out, first));
+  assert_null(strstr(out, later)); /* stopped before the end */
   assert_string_equal(err, "mistral: interrupted\n");
   free(out);
   free(err);
   /* The server saw the connection go away before the stream ended. */
   for (int i = 0; i < 100 && fixture_server_connections_closed(c->fs) < 1; i++) sleep_ms(20);
   assert_int_equal(fixture_server_connections_closed(c->fs), 1);
+}
+
+static void test_chat_stream_stops_on_sigint(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "chat-slow-stream.fixture", 1);
+  char *argv[] = {(char *)cli_path, (char *)"chat", (char *)"--stream", (char *)HELLO_PROMPT,
+                  NULL};
+  interrupt_stream(c, argv, "Hello", "you!");
 }
 
 /* ---- fim -------------------------------------------------------------------- */
@@ -991,6 +998,14 @@ static void test_fim_stream_and_stdin(void **state) {
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, FIM_MIDDLE "\n");
   result_free(&r);
+}
+
+static void test_fim_stream_stops_on_sigint(void **state) {
+  ctx *c = *state;
+  expect_fixture(c, "fim-slow-stream.fixture", 1);
+  char *argv[] = {(char *)cli_path, (char *)"fim", (char *)"--stream", (char *)"--prompt",
+                  (char *)FIM_PROMPT, (char *)"--suffix", (char *)FIM_SUFFIX, NULL};
+  interrupt_stream(c, argv, "    if", "fibonacci(n - 2)");
 }
 
 static void test_fim_usage_errors(void **state) {
@@ -1098,6 +1113,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(test_chat_stream_stops_on_sigint, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fim_prints_the_middle, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fim_stream_and_stdin, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fim_stream_stops_on_sigint, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fim_usage_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_help_and_version, setup, teardown),
   };

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* mistral chat: one prompt in, the model's answer out (whole, or streamed
  * as it is generated). */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,22 +10,18 @@
 #define DEFAULT_MODEL "mistral-small-latest"
 
 enum {
-  OPT_MODEL = 1,
-  OPT_SYSTEM,
+  OPT_SYSTEM = 1,
   OPT_TEMPERATURE,
   OPT_MAX_TOKENS,
   OPT_SEED,
   OPT_JSON,
   OPT_RAW,
   OPT_STREAM,
-  OPT_TOOL,
-  OPT_SERVER_URL,
-  OPT_HELP,
-  OPT_VERSION
+  OPT_TOOL
 };
 
+/* Besides --model, --server-url, --help and --version (cli.h). */
 static const cli_option chat_options[] = {
-    {"model", 'm', true, OPT_MODEL},
     {"system", 's', true, OPT_SYSTEM},
     {"temperature", 't', true, OPT_TEMPERATURE},
     {"max-tokens", 0, true, OPT_MAX_TOKENS},
@@ -35,9 +30,6 @@ static const cli_option chat_options[] = {
     {"raw", 0, false, OPT_RAW},
     {"stream", 0, false, OPT_STREAM},
     {"tool", 0, true, OPT_TOOL},
-    {"server-url", 0, true, OPT_SERVER_URL},
-    {"help", 'h', false, OPT_HELP},
-    {"version", 0, false, OPT_VERSION},
     {NULL, 0, false, 0},
 };
 
@@ -78,9 +70,8 @@ static void chat_help(void) {
 }
 
 typedef struct chat_options_set {
-  const char *model;
+  cli_common common; /* model, server_url */
   const char *system;
-  const char *server_url;
   bool has_temperature, has_max_tokens, has_seed;
   double temperature;
   int64_t max_tokens;
@@ -142,24 +133,19 @@ static int get_prompt(const char *const *words, size_t count, char **out) {
 /* A setter refused a value: the request carries the error and its message
  * names the field; building the body brings both out without sending. */
 static int refused(int rc, const mistral_chat_request *req, mistral_error *err) {
-  if (rc == MISTRAL_E_NOMEM) return cli_report(rc, NULL);
   char *json = NULL;
-  int build = mistral_chat_request_to_json(&json, req, err);
+  int build = rc == MISTRAL_E_NOMEM ? rc : mistral_chat_request_to_json(&json, req, err);
   mistral_free(json);
-  return build != MISTRAL_OK ? cli_report(build, err) : cli_report(rc, NULL);
+  return cli_refused(rc, build, err);
 }
 
 static int build_request(mistral_chat_request **out, const chat_options_set *o,
                          const char *prompt, mistral_error *err) {
   mistral_chat_request *req = NULL;
-  int rc = mistral_chat_request_new(&req, o->model);
+  int rc = mistral_chat_request_new(&req, o->common.model);
   if (rc != MISTRAL_OK) {
     mistral_chat_request_free(req);
-    if (rc == MISTRAL_E_INVALID_ARG) {
-      cli_error("invalid --model (not UTF-8)");
-      return CLI_EXIT_USAGE;
-    }
-    return cli_report(rc, NULL);
+    return cli_request_new_status(rc);
   }
   if (o->system) rc = mistral_chat_request_add_message(NULL, req, MISTRAL_ROLE_SYSTEM, o->system);
   if (rc == MISTRAL_OK) rc = mistral_chat_request_add_message(NULL, req, MISTRAL_ROLE_USER, prompt);
@@ -214,28 +200,18 @@ static int print_response(const mistral_chat_response *resp, bool raw) {
 }
 
 /* Parses the options into o and the prompt words into words (count in
- * *count). Returns -1 to go on, or the exit status. */
+ * *count). Returns CLI_CONTINUE to go on, or the exit status. */
 static int parse_options(int argc, char **argv, chat_options_set *o, const char **words,
                          size_t *count) {
   cli_parser p;
-  cli_parser_init(&p, argc, argv, "chat", chat_options);
+  cli_parser_init(&p, argc, argv, &o->common, chat_options);
   const char *arg;
-  for (;;) {
-    int id = cli_next(&p, &arg);
+  int id;
+  while ((id = cli_next(&p, &arg)) != CLI_OPT_END) {
+    int status;
     switch (id) {
-      case CLI_OPT_END:
-        return -1;
-      case CLI_OPT_ERROR:
-        return CLI_EXIT_USAGE;
       case CLI_OPT_POSITIONAL:
         words[(*count)++] = arg;
-        break;
-      case OPT_MODEL:
-        if (!*arg) {
-          cli_error("--model needs a model id");
-          return CLI_EXIT_USAGE;
-        }
-        o->model = arg;
         break;
       case OPT_SYSTEM:
         o->system = arg;
@@ -268,28 +244,12 @@ static int parse_options(int argc, char **argv, chat_options_set *o, const char 
         }
         o->tools[o->tool_count++] = arg;
         break;
-      case OPT_SERVER_URL:
-        o->server_url = arg;
-        break;
-      case OPT_HELP:
-        chat_help();
-        return cli_finish_stdout(CLI_EXIT_OK);
-      case OPT_VERSION:
-        return cli_version();
       default:
-        cli_error("internal error: unhandled option %d", id);
-        return CLI_EXIT_FAILURE;
+        if ((status = cli_common_option(&p, id, arg)) != CLI_CONTINUE) return status;
+        break;
     }
   }
-}
-
-/* Set by SIGINT; the library polls it through the call's cancel flag. */
-static volatile sig_atomic_t interrupted;
-_Static_assert(sizeof(sig_atomic_t) == sizeof(int), "the cancel flag is an int");
-
-static void on_sigint(int sig) {
-  (void)sig;
-  interrupted = 1;
+  return CLI_CONTINUE;
 }
 
 /* Streams the answer: text as it arrives (flushed per chunk), each tool call
@@ -297,16 +257,10 @@ static void on_sigint(int sig) {
 static int stream_answer(mistral_client *client, mistral_chat_request *req, bool raw,
                          mistral_error *err) {
   mistral_call_options *opts = NULL;
-  if (mistral_call_options_new(&opts) != MISTRAL_OK) return cli_report(MISTRAL_E_NOMEM, NULL);
-  mistral_call_options_set_cancel_flag(opts, (const volatile int *)&interrupted);
+  int status = cli_sigint_begin(&opts);
+  if (status != CLI_EXIT_OK) return status;
   mistral_chat_request_set_call_options(req, opts);
   mistral_call_options_free(opts);
-
-  struct sigaction sa, old;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_sigint;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, &old);
 
   mistral_chat_stream *s = NULL;
   int rc = mistral_chat_stream_open(&s, client, req, err);
@@ -336,17 +290,12 @@ static int stream_answer(mistral_client *client, mistral_chat_request *req, bool
   }
   if (mid_line) putchar('\n');
   mistral_chat_stream_free(s);
-  sigaction(SIGINT, &old, NULL);
-  if (rc == MISTRAL_E_CANCELLED && interrupted) {
-    fflush(stdout);
-    cli_error("interrupted");
-    return 130;
-  }
-  return rc == MISTRAL_OK ? cli_finish_stdout(CLI_EXIT_OK) : cli_report(rc, err);
+  status = cli_sigint_end(rc, err);
+  return status == CLI_EXIT_OK ? cli_finish_stdout(CLI_EXIT_OK) : status;
 }
 
 int cmd_chat(int argc, char **argv) {
-  chat_options_set o = {.model = DEFAULT_MODEL};
+  chat_options_set o = {.common = {.command = "chat", .help = chat_help, .model = DEFAULT_MODEL}};
   const char **words = malloc(sizeof *words * (size_t)argc);
   o.tools = malloc(sizeof *o.tools * (size_t)argc);
   if (!words || !o.tools) {
@@ -357,7 +306,7 @@ int cmd_chat(int argc, char **argv) {
   }
   size_t count = 0;
   int status = parse_options(argc, argv, &o, words, &count);
-  if (status >= 0) {
+  if (status != CLI_CONTINUE) {
     free((void *)words);
     free((void *)o.tools);
     return status;
@@ -371,14 +320,9 @@ int cmd_chat(int argc, char **argv) {
 
   status = get_prompt(words, count, &prompt);
   if (status != CLI_EXIT_OK) goto done;
-  if (!(err = mistral_error_new())) {
-    status = cli_report(MISTRAL_E_NOMEM, NULL);
-    goto done;
-  }
-  status = build_request(&req, &o, prompt, err);
-  if (status != CLI_EXIT_OK) goto done;
-  status = cli_client_new(&client, o.server_url);
-  if (status != CLI_EXIT_OK) goto done;
+  if ((status = cli_error_new(&err)) != CLI_EXIT_OK) goto done;
+  if ((status = build_request(&req, &o, prompt, err)) != CLI_EXIT_OK) goto done;
+  if ((status = cli_client_new(&client, &o.common)) != CLI_EXIT_OK) goto done;
 
   if (o.stream) {
     status = stream_answer(client, req, o.raw, err);
@@ -392,7 +336,7 @@ int cmd_chat(int argc, char **argv) {
   status = print_response(resp, o.raw);
   if (status == CLI_EXIT_OK && resp->model_deprecation)
     cli_error("warning: model %s is deprecated; it will be retired on %s",
-              resp->model ? resp->model : o.model, resp->model_deprecation);
+              resp->model ? resp->model : o.common.model, resp->model_deprecation);
   status = cli_finish_stdout(status);
 
 done:

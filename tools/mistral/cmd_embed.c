@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* mistral embed: texts in, vectors out (JSON lines, or the raw matrix in a
  * file). */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,28 +10,15 @@
 #define DEFAULT_MODEL "mistral-embed"
 #define DEFAULT_BATCH 128
 
-enum {
-  OPT_MODEL = 1,
-  OPT_DIMENSION,
-  OPT_DTYPE,
-  OPT_BASE64,
-  OPT_BATCH,
-  OPT_OUT,
-  OPT_SERVER_URL,
-  OPT_HELP,
-  OPT_VERSION
-};
+enum { OPT_DIMENSION = 1, OPT_DTYPE, OPT_BASE64, OPT_BATCH, OPT_OUT };
 
+/* Besides --model, --server-url, --help and --version (cli.h). */
 static const cli_option embed_options[] = {
-    {"model", 'm', true, OPT_MODEL},
     {"dimension", 0, true, OPT_DIMENSION},
     {"dtype", 0, true, OPT_DTYPE},
     {"base64", 0, false, OPT_BASE64},
     {"batch", 0, true, OPT_BATCH},
     {"out", 'o', true, OPT_OUT},
-    {"server-url", 0, true, OPT_SERVER_URL},
-    {"help", 'h', false, OPT_HELP},
-    {"version", 0, false, OPT_VERSION},
     {NULL, 0, false, 0},
 };
 
@@ -73,8 +59,7 @@ static void embed_help(void) {
 }
 
 typedef struct embed_options_set {
-  const char *model;
-  const char *server_url;
+  cli_common common; /* model, server_url */
   const char *out;
   bool has_dimension, base64;
   int64_t dimension;
@@ -83,28 +68,18 @@ typedef struct embed_options_set {
 } embed_options_set;
 
 /* Parses the options into o and the texts into words (count in *count).
- * Returns -1 to go on, or the exit status. */
+ * Returns CLI_CONTINUE to go on, or the exit status. */
 static int parse_options(int argc, char **argv, embed_options_set *o, const char **words,
                          size_t *count) {
   cli_parser p;
-  cli_parser_init(&p, argc, argv, "embed", embed_options);
+  cli_parser_init(&p, argc, argv, &o->common, embed_options);
   const char *arg;
-  for (;;) {
-    int id = cli_next(&p, &arg);
+  int id;
+  while ((id = cli_next(&p, &arg)) != CLI_OPT_END) {
+    int status;
     switch (id) {
-      case CLI_OPT_END:
-        return -1;
-      case CLI_OPT_ERROR:
-        return CLI_EXIT_USAGE;
       case CLI_OPT_POSITIONAL:
         words[(*count)++] = arg;
-        break;
-      case OPT_MODEL:
-        if (!*arg) {
-          cli_error("--model needs a model id");
-          return CLI_EXIT_USAGE;
-        }
-        o->model = arg;
         break;
       case OPT_DIMENSION:
         if (!cli_parse_int64("--dimension", arg, 1, &o->dimension)) return CLI_EXIT_USAGE;
@@ -129,19 +104,12 @@ static int parse_options(int argc, char **argv, embed_options_set *o, const char
         }
         o->out = arg;
         break;
-      case OPT_SERVER_URL:
-        o->server_url = arg;
-        break;
-      case OPT_HELP:
-        embed_help();
-        return cli_finish_stdout(CLI_EXIT_OK);
-      case OPT_VERSION:
-        return cli_version();
       default:
-        cli_error("internal error: unhandled option %d", id);
-        return CLI_EXIT_FAILURE;
+        if ((status = cli_common_option(&p, id, arg)) != CLI_CONTINUE) return status;
+        break;
     }
   }
+  return CLI_CONTINUE;
 }
 
 /* The non-empty lines of text (modified in place: line ends become NULs). */
@@ -175,24 +143,19 @@ static int split_lines(char *text, size_t len, const char ***out, size_t *count)
 
 /* A setter refused a value: building the body brings out its message. */
 static int refused(int rc, const mistral_embeddings_request *req, mistral_error *err) {
-  if (rc == MISTRAL_E_NOMEM) return cli_report(rc, NULL);
   char *json = NULL;
-  int build = mistral_embeddings_request_to_json(&json, req, err);
+  int build = rc == MISTRAL_E_NOMEM ? rc : mistral_embeddings_request_to_json(&json, req, err);
   mistral_free(json);
-  return build != MISTRAL_OK ? cli_report(build, err) : cli_report(rc, NULL);
+  return cli_refused(rc, build, err);
 }
 
 static int build_request(mistral_embeddings_request **out, const embed_options_set *o,
                          const char *const *texts, size_t count, mistral_error *err) {
   mistral_embeddings_request *req = NULL;
-  int rc = mistral_embeddings_request_new(&req, o->model);
+  int rc = mistral_embeddings_request_new(&req, o->common.model);
   if (rc != MISTRAL_OK) {
     mistral_embeddings_request_free(req);
-    if (rc == MISTRAL_E_INVALID_ARG) {
-      cli_error("invalid --model (not UTF-8)");
-      return CLI_EXIT_USAGE;
-    }
-    return cli_report(rc, NULL);
+    return cli_request_new_status(rc);
   }
   rc = mistral_embeddings_request_set_inputs(req, texts, count);
   if (rc == MISTRAL_OK && o->has_dimension)
@@ -265,48 +228,28 @@ static int write_matrix(const mistral_embeddings_response *r, const char *path) 
   return CLI_EXIT_OK;
 }
 
-/* Set by SIGINT; the library polls it through the call's cancel flag. */
-static volatile sig_atomic_t interrupted;
-_Static_assert(sizeof(sig_atomic_t) == sizeof(int), "the cancel flag is an int");
-
-static void on_sigint(int sig) {
-  (void)sig;
-  interrupted = 1;
-}
-
 static int embed(mistral_client *client, mistral_embeddings_request *req,
                  const embed_options_set *o, mistral_error *err) {
   mistral_call_options *opts = NULL;
-  if (mistral_call_options_new(&opts) != MISTRAL_OK) return cli_report(MISTRAL_E_NOMEM, NULL);
-  mistral_call_options_set_cancel_flag(opts, (const volatile int *)&interrupted);
+  int status = cli_sigint_begin(&opts);
+  if (status != CLI_EXIT_OK) return status;
   mistral_embeddings_request_set_call_options(req, opts);
   mistral_call_options_free(opts);
 
-  struct sigaction sa, old;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_sigint;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, &old);
   mistral_embeddings_batch *batch = NULL;
   int rc = mistral_embeddings_create_batched(&batch, client, req, (size_t)o->batch, 0, err);
-  sigaction(SIGINT, &old, NULL);
-  int status;
-  if (rc == MISTRAL_E_CANCELLED && interrupted) {
-    cli_error("interrupted");
-    status = 130;
-  } else if (rc != MISTRAL_OK) {
-    status = cli_report(rc, err);
-  } else if (o->out) {
-    status = write_matrix(batch->response, o->out);
-  } else {
-    status = print_rows(batch->response);
-  }
+  status = cli_sigint_end(rc, err);
+  if (status == CLI_EXIT_OK)
+    status = o->out ? write_matrix(batch->response, o->out) : print_rows(batch->response);
   mistral_embeddings_batch_free(batch);
   return status;
 }
 
 int cmd_embed(int argc, char **argv) {
-  embed_options_set o = {.model = DEFAULT_MODEL, .batch = DEFAULT_BATCH};
+  embed_options_set o = {
+      .common = {.command = "embed", .help = embed_help, .model = DEFAULT_MODEL},
+      .batch = DEFAULT_BATCH,
+  };
   const char **words = malloc(sizeof *words * (size_t)argc);
   if (!words) {
     cli_error("out of memory");
@@ -314,7 +257,7 @@ int cmd_embed(int argc, char **argv) {
   }
   size_t count = 0;
   int status = parse_options(argc, argv, &o, words, &count);
-  if (status >= 0) {
+  if (status != CLI_CONTINUE) {
     free((void *)words);
     return status;
   }
@@ -344,14 +287,9 @@ int cmd_embed(int argc, char **argv) {
     status = CLI_EXIT_USAGE;
     goto done;
   }
-  if (!(err = mistral_error_new())) {
-    status = cli_report(MISTRAL_E_NOMEM, NULL);
-    goto done;
-  }
-  status = build_request(&req, &o, texts, count, err);
-  if (status != CLI_EXIT_OK) goto done;
-  status = cli_client_new(&client, o.server_url);
-  if (status != CLI_EXIT_OK) goto done;
+  if ((status = cli_error_new(&err)) != CLI_EXIT_OK) goto done;
+  if ((status = build_request(&req, &o, texts, count, err)) != CLI_EXIT_OK) goto done;
+  if ((status = cli_client_new(&client, &o.common)) != CLI_EXIT_OK) goto done;
   status = embed(client, req, &o, err);
 
 done:

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* mistral fim: fill-in-the-middle code completion, whole or streamed. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +15,12 @@ enum {
   OPT_TEMPERATURE,
   OPT_MAX_TOKENS,
   OPT_STREAM,
-  OPT_RAW,
-  OPT_SERVER_URL,
-  OPT_HELP,
-  OPT_VERSION
+  OPT_RAW
 };
 
+/* Besides --server-url, --help and --version (cli.h). The command's own
+ * --model, not the shared one: an empty id is not refused here but goes
+ * to the library, which refuses it ("invalid argument"). */
 static const cli_option fim_options[] = {
     {"model", 'm', true, OPT_MODEL},
     {"prompt", 'p', true, OPT_PROMPT},
@@ -30,9 +29,6 @@ static const cli_option fim_options[] = {
     {"max-tokens", 0, true, OPT_MAX_TOKENS},
     {"stream", 0, false, OPT_STREAM},
     {"raw", 0, false, OPT_RAW},
-    {"server-url", 0, true, OPT_SERVER_URL},
-    {"help", 'h', false, OPT_HELP},
-    {"version", 0, false, OPT_VERSION},
     {NULL, 0, false, 0},
 };
 
@@ -63,22 +59,22 @@ static void fim_help(void) {
 }
 
 typedef struct fim_options_set {
-  const char *model, *prompt, *suffix, *server_url;
+  cli_common common; /* server_url */
+  const char *model, *prompt, *suffix;
   bool has_temperature, has_max_tokens, stream, raw;
   double temperature;
   int64_t max_tokens;
 } fim_options_set;
 
-/* Returns -1 to go on, or the exit status. */
+/* Returns CLI_CONTINUE to go on, or the exit status. */
 static int parse_options(int argc, char **argv, fim_options_set *o) {
   cli_parser p;
-  cli_parser_init(&p, argc, argv, "fim", fim_options);
+  cli_parser_init(&p, argc, argv, &o->common, fim_options);
   const char *arg;
-  for (;;) {
-    int id = cli_next(&p, &arg);
+  int id;
+  while ((id = cli_next(&p, &arg)) != CLI_OPT_END) {
+    int status;
     switch (id) {
-      case CLI_OPT_END: return -1;
-      case CLI_OPT_ERROR: return CLI_EXIT_USAGE;
       case CLI_OPT_POSITIONAL:
         cli_error("fim takes no arguments (give the code with --prompt and --suffix)");
         return CLI_EXIT_USAGE;
@@ -95,14 +91,12 @@ static int parse_options(int argc, char **argv, fim_options_set *o) {
         break;
       case OPT_STREAM: o->stream = true; break;
       case OPT_RAW: o->raw = true; break;
-      case OPT_SERVER_URL: o->server_url = arg; break;
-      case OPT_HELP: fim_help(); return cli_finish_stdout(CLI_EXIT_OK);
-      case OPT_VERSION: return cli_version();
       default:
-        cli_error("internal error: unhandled option %d", id);
-        return CLI_EXIT_FAILURE;
+        if ((status = cli_common_option(&p, id, arg)) != CLI_CONTINUE) return status;
+        break;
     }
   }
+  return CLI_CONTINUE;
 }
 
 static int print_chunk(const mistral_chat_chunk *chunk, void *user_data) {
@@ -119,9 +113,9 @@ static int print_chunk(const mistral_chat_chunk *chunk, void *user_data) {
 }
 
 int cmd_fim(int argc, char **argv) {
-  fim_options_set o = {.model = DEFAULT_MODEL};
+  fim_options_set o = {.common = {.command = "fim", .help = fim_help}, .model = DEFAULT_MODEL};
   int status = parse_options(argc, argv, &o);
-  if (status >= 0) return status;
+  if (status != CLI_CONTINUE) return status;
 
   char *stdin_prompt = NULL;
   size_t len = 0;
@@ -133,11 +127,8 @@ int cmd_fim(int argc, char **argv) {
   mistral_client *client = NULL;
   mistral_fim_request *req = NULL;
   mistral_chat_response *resp = NULL;
-  mistral_error *err = mistral_error_new();
-  if (!err) {
-    free(stdin_prompt);
-    return cli_report(MISTRAL_E_NOMEM, NULL);
-  }
+  mistral_error *err = NULL;
+  if ((status = cli_error_new(&err)) != CLI_EXIT_OK) goto done;
   int rc = mistral_fim_request_new(&req, o.model, o.prompt);
   if (rc == MISTRAL_OK && o.suffix) rc = mistral_fim_request_set_suffix(req, o.suffix);
   if (rc == MISTRAL_OK && o.has_temperature)
@@ -147,17 +138,25 @@ int cmd_fim(int argc, char **argv) {
   if (rc != MISTRAL_OK) {
     /* The request names the refused field; bring it out without sending. */
     char *json = NULL;
-    int why = req ? mistral_fim_request_to_json(&json, req, err) : rc;
+    int build = req && rc != MISTRAL_E_NOMEM ? mistral_fim_request_to_json(&json, req, err) : rc;
     mistral_free(json);
-    status = cli_report(why != MISTRAL_OK ? why : rc, req ? err : NULL);
+    status = cli_refused(rc, build, err);
     goto done;
   }
-  status = cli_client_new(&client, o.server_url);
-  if (status != CLI_EXIT_OK) goto done;
+  if ((status = cli_client_new(&client, &o.common)) != CLI_EXIT_OK) goto done;
 
   if (o.stream) {
-    rc = mistral_fim_complete_streaming(NULL, client, req, print_chunk, &o.raw, err);
+    /* Ctrl-C stops the stream cleanly, as for mistral chat --stream. */
+    mistral_call_options *opts = NULL;
+    if ((status = cli_sigint_begin(&opts)) != CLI_EXIT_OK) goto done;
+    rc = mistral_fim_request_set_call_options(req, opts);
+    mistral_call_options_free(opts);
+    if (rc == MISTRAL_OK)
+      rc = mistral_fim_complete_streaming(NULL, client, req, print_chunk, &o.raw, err);
     if (rc == MISTRAL_OK && !o.raw) putchar('\n');
+    status = cli_sigint_end(rc, err);
+    if (status == CLI_EXIT_OK) status = cli_finish_stdout(CLI_EXIT_OK);
+    goto done;
   } else {
     rc = mistral_fim_complete(&resp, client, req, err);
     if (rc == MISTRAL_OK) {

@@ -8,15 +8,13 @@
 
 #include "cli.h"
 
-enum { OPT_JSON = 1, OPT_NAME, OPT_DESCRIPTION, OPT_SERVER_URL, OPT_HELP, OPT_VERSION };
+enum { OPT_JSON = 1, OPT_NAME, OPT_DESCRIPTION };
 
+/* Besides --server-url, --help and --version (cli.h). */
 static const cli_option models_options[] = {
     {"json", 0, false, OPT_JSON},
     {"name", 0, true, OPT_NAME},
     {"description", 0, true, OPT_DESCRIPTION},
-    {"server-url", 0, true, OPT_SERVER_URL},
-    {"help", 'h', false, OPT_HELP},
-    {"version", 0, false, OPT_VERSION},
     {NULL, 0, false, 0},
 };
 
@@ -72,58 +70,46 @@ static const struct {
                {"unarchive", ACT_UNARCHIVE, true}, {"update", ACT_UPDATE, true}};
 
 typedef struct models_args {
+  cli_common common; /* server_url */
   action act;
   const char *word; /* the action as typed, for messages */
   const char *id;
   const char *name;
   const char *description;
-  const char *server_url;
   bool json;
 } models_args;
 
-/* Returns -1 to go on, or the exit status. */
+/* Returns CLI_CONTINUE to go on, or the exit status. */
 static int parse_args(int argc, char **argv, models_args *a) {
   cli_parser p;
-  cli_parser_init(&p, argc, argv, "models", models_options);
+  cli_parser_init(&p, argc, argv, &a->common, models_options);
   const char *words[2];
   size_t count = 0;
   const char *arg;
-  for (;;) {
-    int id = cli_next(&p, &arg);
+  int id;
+  while ((id = cli_next(&p, &arg)) != CLI_OPT_END) {
+    int status;
     switch (id) {
-      case CLI_OPT_END:
-        break;
-      case CLI_OPT_ERROR:
-        return CLI_EXIT_USAGE;
       case CLI_OPT_POSITIONAL:
         if (count == 2) {
           cli_error("too many arguments: '%s' (see 'mistral models --help')", arg);
           return CLI_EXIT_USAGE;
         }
         words[count++] = arg;
-        continue;
+        break;
       case OPT_JSON:
         a->json = true;
-        continue;
+        break;
       case OPT_NAME:
         a->name = arg;
-        continue;
+        break;
       case OPT_DESCRIPTION:
         a->description = arg;
-        continue;
-      case OPT_SERVER_URL:
-        a->server_url = arg;
-        continue;
-      case OPT_HELP:
-        models_help();
-        return cli_finish_stdout(CLI_EXIT_OK);
-      case OPT_VERSION:
-        return cli_version();
+        break;
       default:
-        cli_error("internal error: unhandled option %d", id);
-        return CLI_EXIT_FAILURE;
+        if ((status = cli_common_option(&p, id, arg)) != CLI_CONTINUE) return status;
+        break;
     }
-    break;
   }
   a->act = ACT_LIST;
   a->word = "list";
@@ -162,7 +148,7 @@ static int parse_args(int argc, char **argv, models_args *a) {
     cli_error("--json goes with 'models', 'models show' and 'models update'");
     return CLI_EXIT_USAGE;
   }
-  return -1;
+  return CLI_CONTINUE;
 }
 
 /* ---- output ---- */
@@ -349,20 +335,17 @@ static int print_card(const mistral_model_card *m) {
 /* ---- the command ---- */
 
 int cmd_models(int argc, char **argv) {
-  models_args a = {0};
+  models_args a = {.common = {.command = "models", .help = models_help}};
   int status = parse_args(argc, argv, &a);
-  if (status >= 0) return status;
+  if (status != CLI_CONTINUE) return status;
 
   mistral_client *client = NULL;
-  mistral_error *err = mistral_error_new();
+  mistral_error *err = NULL;
   mistral_model_list *list = NULL;
   mistral_model_card *card = NULL;
   mistral_model_result *result = NULL;
-  if (!err) {
-    status = cli_report(MISTRAL_E_NOMEM, NULL);
-    goto done;
-  }
-  if ((status = cli_client_new(&client, a.server_url)) != CLI_EXIT_OK) goto done;
+  if ((status = cli_error_new(&err)) != CLI_EXIT_OK) goto done;
+  if ((status = cli_client_new(&client, &a.common)) != CLI_EXIT_OK) goto done;
 
   int rc = MISTRAL_OK;
   switch (a.act) {

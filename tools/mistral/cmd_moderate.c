@@ -9,24 +9,13 @@
 
 #define DEFAULT_MODEL "mistral-moderation-latest"
 
-enum {
-  OPT_MODEL = 1,
-  OPT_CONVERSATION,
-  OPT_ALL,
-  OPT_JSON,
-  OPT_SERVER_URL,
-  OPT_HELP,
-  OPT_VERSION
-};
+enum { OPT_CONVERSATION = 1, OPT_ALL, OPT_JSON };
 
+/* Besides --model, --server-url, --help and --version (cli.h). */
 static const cli_option moderate_options[] = {
-    {"model", 'm', true, OPT_MODEL},
     {"conversation", 'c', true, OPT_CONVERSATION},
     {"all", 'a', false, OPT_ALL},
     {"json", 0, false, OPT_JSON},
-    {"server-url", 0, true, OPT_SERVER_URL},
-    {"help", 'h', false, OPT_HELP},
-    {"version", 0, false, OPT_VERSION},
     {NULL, 0, false, 0},
 };
 
@@ -70,35 +59,24 @@ static void moderate_help(void) {
 }
 
 typedef struct moderate_args {
-  const char *model;
+  cli_common common;        /* model, server_url */
   const char *conversation; /* FILE or "-", or NULL */
-  const char *server_url;
   bool all;
   bool json;
 } moderate_args;
 
-/* Returns -1 to go on, or the exit status. */
+/* Returns CLI_CONTINUE to go on, or the exit status. */
 static int parse_args(int argc, char **argv, moderate_args *a, const char **words,
                       size_t *count) {
   cli_parser p;
-  cli_parser_init(&p, argc, argv, "moderate", moderate_options);
+  cli_parser_init(&p, argc, argv, &a->common, moderate_options);
   const char *arg;
-  for (;;) {
-    int id = cli_next(&p, &arg);
+  int id;
+  while ((id = cli_next(&p, &arg)) != CLI_OPT_END) {
+    int status;
     switch (id) {
-      case CLI_OPT_END:
-        return -1;
-      case CLI_OPT_ERROR:
-        return CLI_EXIT_USAGE;
       case CLI_OPT_POSITIONAL:
         words[(*count)++] = arg;
-        break;
-      case OPT_MODEL:
-        if (!*arg) {
-          cli_error("--model needs a model id");
-          return CLI_EXIT_USAGE;
-        }
-        a->model = arg;
         break;
       case OPT_CONVERSATION:
         if (!*arg) {
@@ -113,30 +91,24 @@ static int parse_args(int argc, char **argv, moderate_args *a, const char **word
       case OPT_JSON:
         a->json = true;
         break;
-      case OPT_SERVER_URL:
-        a->server_url = arg;
-        break;
-      case OPT_HELP:
-        moderate_help();
-        return cli_finish_stdout(CLI_EXIT_OK);
-      case OPT_VERSION:
-        return cli_version();
       default:
-        cli_error("internal error: unhandled option %d", id);
-        return CLI_EXIT_FAILURE;
+        if ((status = cli_common_option(&p, id, arg)) != CLI_CONTINUE) return status;
+        break;
     }
   }
+  return CLI_CONTINUE;
 }
 
 /* A setter refused a value: the request carries the error and its message
  * names the field; building the body brings it out without sending. */
 static int refused(int rc, const mistral_classifier_request *req,
                    mistral_classifier_endpoint endpoint, mistral_error *err) {
-  if (rc == MISTRAL_E_NOMEM) return cli_report(rc, NULL);
   char *json = NULL;
-  int build = mistral_classifier_request_to_json(&json, req, endpoint, err);
+  int build = rc == MISTRAL_E_NOMEM
+                  ? rc
+                  : mistral_classifier_request_to_json(&json, req, endpoint, err);
   mistral_free(json);
-  return build != MISTRAL_OK ? cli_report(build, err) : cli_report(rc, NULL);
+  return cli_refused(rc, build, err);
 }
 
 /* The input: the words, the conversation file, or standard input. */
@@ -198,7 +170,8 @@ static void print_result(size_t i, const mistral_moderation_result *r, bool all)
 }
 
 int cmd_moderate(int argc, char **argv) {
-  moderate_args a = {.model = DEFAULT_MODEL};
+  moderate_args a = {
+      .common = {.command = "moderate", .help = moderate_help, .model = DEFAULT_MODEL}};
   const char **words = malloc(sizeof *words * (size_t)argc);
   if (!words) {
     cli_error("out of memory");
@@ -206,7 +179,7 @@ int cmd_moderate(int argc, char **argv) {
   }
   size_t count = 0;
   int status = parse_args(argc, argv, &a, words, &count);
-  if (status >= 0) {
+  if (status != CLI_CONTINUE) {
     free((void *)words);
     return status;
   }
@@ -220,24 +193,13 @@ int cmd_moderate(int argc, char **argv) {
     status = CLI_EXIT_USAGE;
     goto done;
   }
-  if (!(err = mistral_error_new())) {
-    status = cli_report(MISTRAL_E_NOMEM, NULL);
-    goto done;
-  }
-  int rc = mistral_classifier_request_new(&req, a.model);
-  if (rc != MISTRAL_OK) {
-    if (rc == MISTRAL_E_INVALID_ARG) {
-      cli_error("invalid --model (not UTF-8)");
-      status = CLI_EXIT_USAGE;
-    } else {
-      status = cli_report(rc, NULL);
-    }
-    goto done;
-  }
+  if ((status = cli_error_new(&err)) != CLI_EXIT_OK) goto done;
+  status = cli_request_new_status(mistral_classifier_request_new(&req, a.common.model));
+  if (status != CLI_EXIT_OK) goto done;
   if ((status = set_input(req, &a, words, count, err)) != CLI_EXIT_OK) goto done;
-  if ((status = cli_client_new(&client, a.server_url)) != CLI_EXIT_OK) goto done;
+  if ((status = cli_client_new(&client, &a.common)) != CLI_EXIT_OK) goto done;
 
-  rc = a.conversation ? mistral_chat_moderations_create(&resp, client, req, err)
+  int rc = a.conversation ? mistral_chat_moderations_create(&resp, client, req, err)
                       : mistral_moderations_create(&resp, client, req, err);
   if (rc != MISTRAL_OK) {
     status = cli_report(rc, err);

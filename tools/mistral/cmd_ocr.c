@@ -11,30 +11,16 @@
 
 #define DEFAULT_MODEL "mistral-ocr-latest"
 
-enum {
-  OPT_MODEL = 1,
-  OPT_PAGES,
-  OPT_IMAGES,
-  OPT_IMAGE_DIR,
-  OPT_TABLE_FORMAT,
-  OPT_FILE_ID,
-  OPT_JSON,
-  OPT_SERVER_URL,
-  OPT_HELP,
-  OPT_VERSION
-};
+enum { OPT_PAGES = 1, OPT_IMAGES, OPT_IMAGE_DIR, OPT_TABLE_FORMAT, OPT_FILE_ID, OPT_JSON };
 
+/* Besides --model, --server-url, --help and --version (cli.h). */
 static const cli_option ocr_options[] = {
-    {"model", 'm', true, OPT_MODEL},
     {"pages", 'p', true, OPT_PAGES},
     {"images", 0, false, OPT_IMAGES},
     {"image-dir", 0, true, OPT_IMAGE_DIR},
     {"table-format", 0, true, OPT_TABLE_FORMAT},
     {"file-id", 0, true, OPT_FILE_ID},
     {"json", 0, false, OPT_JSON},
-    {"server-url", 0, true, OPT_SERVER_URL},
-    {"help", 'h', false, OPT_HELP},
-    {"version", 0, false, OPT_VERSION},
     {NULL, 0, false, 0},
 };
 
@@ -77,42 +63,31 @@ static void ocr_help(void) {
 }
 
 typedef struct ocr_args {
-  const char *model;
+  cli_common common; /* model, server_url */
   const char *pages;
   const char *image_dir;
   const char *table_format;
   const char *file_id;
-  const char *server_url;
   const char *source; /* URL or FILE */
   bool images;
   bool json;
 } ocr_args;
 
-/* Returns -1 to go on, or the exit status. */
+/* Returns CLI_CONTINUE to go on, or the exit status. */
 static int parse_args(int argc, char **argv, ocr_args *a) {
   cli_parser p;
-  cli_parser_init(&p, argc, argv, "ocr", ocr_options);
+  cli_parser_init(&p, argc, argv, &a->common, ocr_options);
   const char *arg;
-  for (;;) {
-    int id = cli_next(&p, &arg);
+  int id;
+  while ((id = cli_next(&p, &arg)) != CLI_OPT_END) {
+    int status;
     switch (id) {
-      case CLI_OPT_END:
-        return -1;
-      case CLI_OPT_ERROR:
-        return CLI_EXIT_USAGE;
       case CLI_OPT_POSITIONAL:
         if (a->source) {
           cli_error("too many arguments: '%s' (one URL or FILE; see 'mistral ocr --help')", arg);
           return CLI_EXIT_USAGE;
         }
         a->source = arg;
-        break;
-      case OPT_MODEL:
-        if (!*arg) {
-          cli_error("--model needs a model id");
-          return CLI_EXIT_USAGE;
-        }
-        a->model = arg;
         break;
       case OPT_PAGES:
         a->pages = arg;
@@ -145,19 +120,12 @@ static int parse_args(int argc, char **argv, ocr_args *a) {
       case OPT_JSON:
         a->json = true;
         break;
-      case OPT_SERVER_URL:
-        a->server_url = arg;
-        break;
-      case OPT_HELP:
-        ocr_help();
-        return cli_finish_stdout(CLI_EXIT_OK);
-      case OPT_VERSION:
-        return cli_version();
       default:
-        cli_error("internal error: unhandled option %d", id);
-        return CLI_EXIT_FAILURE;
+        if ((status = cli_common_option(&p, id, arg)) != CLI_CONTINUE) return status;
+        break;
     }
   }
+  return CLI_CONTINUE;
 }
 
 static bool starts_with_ci(const char *s, const char *prefix) {
@@ -208,11 +176,10 @@ static int64_t *page_numbers(const char *text, size_t *count) {
 
 /* A setter refused a value: building the body brings its message out. */
 static int refused(int rc, const mistral_ocr_request *req, mistral_error *err) {
-  if (rc == MISTRAL_E_NOMEM) return cli_report(rc, NULL);
   char *json = NULL;
-  int build = mistral_ocr_request_to_json(&json, req, err);
+  int build = rc == MISTRAL_E_NOMEM ? rc : mistral_ocr_request_to_json(&json, req, err);
   mistral_free(json);
-  return build != MISTRAL_OK ? cli_report(build, err) : cli_report(rc, NULL);
+  return cli_refused(rc, build, err);
 }
 
 static int build_request(mistral_ocr_request *req, const ocr_args *a, mistral_error *err) {
@@ -310,9 +277,9 @@ static int print_pages(const mistral_ocr_response *resp, const ocr_args *a, mist
 }
 
 int cmd_ocr(int argc, char **argv) {
-  ocr_args a = {.model = DEFAULT_MODEL};
+  ocr_args a = {.common = {.command = "ocr", .help = ocr_help, .model = DEFAULT_MODEL}};
   int status = parse_args(argc, argv, &a);
-  if (status >= 0) return status;
+  if (status != CLI_CONTINUE) return status;
   if (!a.source == !a.file_id) {
     cli_error(a.source ? "give either URL|FILE or --file-id, not both"
                        : "missing URL or FILE (see 'mistral ocr --help')");
@@ -323,20 +290,12 @@ int cmd_ocr(int argc, char **argv) {
   mistral_error *err = NULL;
   mistral_ocr_request *req = NULL;
   mistral_ocr_response *resp = NULL;
-  if (!(err = mistral_error_new())) return cli_report(MISTRAL_E_NOMEM, NULL);
-  int rc = mistral_ocr_request_new(&req, a.model);
-  if (rc != MISTRAL_OK) {
-    if (rc == MISTRAL_E_INVALID_ARG) {
-      cli_error("invalid --model (not UTF-8)");
-      status = CLI_EXIT_USAGE;
-    } else {
-      status = cli_report(rc, NULL);
-    }
-    goto done;
-  }
+  if ((status = cli_error_new(&err)) != CLI_EXIT_OK) goto done;
+  status = cli_request_new_status(mistral_ocr_request_new(&req, a.common.model));
+  if (status != CLI_EXIT_OK) goto done;
   if ((status = build_request(req, &a, err)) != CLI_EXIT_OK) goto done;
-  if ((status = cli_client_new(&client, a.server_url)) != CLI_EXIT_OK) goto done;
-  rc = mistral_ocr_process(&resp, client, req, err);
+  if ((status = cli_client_new(&client, &a.common)) != CLI_EXIT_OK) goto done;
+  int rc = mistral_ocr_process(&resp, client, req, err);
   if (rc != MISTRAL_OK) {
     status = cli_report(rc, err);
     goto done;

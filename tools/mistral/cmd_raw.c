@@ -8,20 +8,16 @@
 
 #include "cli.h"
 
-enum { OPT_OUT = 1, OPT_SERVER_URL, OPT_HELP, OPT_VERSION };
+enum { OPT_OUT = 1 };
 
+/* Besides --server-url, --help and --version (cli.h): raw has none of its
+ * own, record has --out. */
 static const cli_option raw_options[] = {
-    {"server-url", 0, true, OPT_SERVER_URL},
-    {"help", 'h', false, OPT_HELP},
-    {"version", 0, false, OPT_VERSION},
     {NULL, 0, false, 0},
 };
 
 static const cli_option record_options[] = {
     {"out", 'o', true, OPT_OUT},
-    {"server-url", 0, true, OPT_SERVER_URL},
-    {"help", 'h', false, OPT_HELP},
-    {"version", 0, false, OPT_VERSION},
     {NULL, 0, false, 0},
 };
 
@@ -78,58 +74,43 @@ static void record_help(void) {
 }
 
 typedef struct call_args {
+  cli_common common; /* server_url */
   const char *out;
-  const char *server_url;
   char method[16];
   const char *path;
   const char *body_arg;
 } call_args;
 
-/* Returns -1 to go on, or the exit status. */
+/* Returns CLI_CONTINUE to go on, or the exit status. */
 static int parse_call(int argc, char **argv, bool record, call_args *a) {
   cli_parser p;
-  const char *command = record ? "record" : "raw";
-  cli_parser_init(&p, argc, argv, command, record ? record_options : raw_options);
+  const char *command = a->common.command;
+  cli_parser_init(&p, argc, argv, &a->common, record ? record_options : raw_options);
   const char *words[3];
   size_t count = 0;
   const char *arg;
-  for (;;) {
-    int id = cli_next(&p, &arg);
+  int id;
+  while ((id = cli_next(&p, &arg)) != CLI_OPT_END) {
+    int status;
     switch (id) {
-      case CLI_OPT_END:
-        break;
-      case CLI_OPT_ERROR:
-        return CLI_EXIT_USAGE;
       case CLI_OPT_POSITIONAL:
         if (count == 3) {
           cli_error("too many arguments: '%s' (see 'mistral %s --help')", arg, command);
           return CLI_EXIT_USAGE;
         }
         words[count++] = arg;
-        continue;
+        break;
       case OPT_OUT:
         if (!*arg) {
           cli_error("--out needs a file name");
           return CLI_EXIT_USAGE;
         }
         a->out = arg;
-        continue;
-      case OPT_SERVER_URL:
-        a->server_url = arg;
-        continue;
-      case OPT_HELP:
-        if (record)
-          record_help();
-        else
-          raw_help();
-        return cli_finish_stdout(CLI_EXIT_OK);
-      case OPT_VERSION:
-        return cli_version();
+        break;
       default:
-        cli_error("internal error: unhandled option %d", id);
-        return CLI_EXIT_FAILURE;
+        if ((status = cli_common_option(&p, id, arg)) != CLI_CONTINUE) return status;
+        break;
     }
-    break;
   }
   if (count < 2) {
     cli_error("%s (see 'mistral %s --help')",
@@ -147,13 +128,14 @@ static int parse_call(int argc, char **argv, bool record, call_args *a) {
   a->method[n] = '\0';
   a->path = words[1];
   a->body_arg = count == 3 ? words[2] : NULL;
-  return -1;
+  return CLI_CONTINUE;
 }
 
 static int run_call(int argc, char **argv, bool record) {
-  call_args a = {0};
+  call_args a = {.common = {.command = record ? "record" : "raw",
+                            .help = record ? record_help : raw_help}};
   int status = parse_call(argc, argv, record, &a);
-  if (status >= 0) return status;
+  if (status != CLI_CONTINUE) return status;
 
   char *body = NULL;
   mistral_client *client = NULL;
@@ -161,11 +143,8 @@ static int run_call(int argc, char **argv, bool record) {
   mistral_raw_response *resp = NULL;
 
   if (a.body_arg && (status = cli_body_argument(a.body_arg, &body)) != CLI_EXIT_OK) goto done;
-  if (!(err = mistral_error_new())) {
-    status = cli_report(MISTRAL_E_NOMEM, NULL);
-    goto done;
-  }
-  if ((status = cli_client_new(&client, a.server_url)) != CLI_EXIT_OK) goto done;
+  if ((status = cli_error_new(&err)) != CLI_EXIT_OK) goto done;
+  if ((status = cli_client_new(&client, &a.common)) != CLI_EXIT_OK) goto done;
 
   int rc = mistral_raw_call(&resp, client, a.method, a.path, body, err);
   if (resp) {

@@ -99,6 +99,25 @@ int cli_report(int status, const mistral_error *err) {
   return cli_exit_code(status);
 }
 
+int cli_error_new(mistral_error **out) {
+  *out = mistral_error_new();
+  return *out ? CLI_EXIT_OK : cli_report(MISTRAL_E_NOMEM, NULL);
+}
+
+int cli_request_new_status(int rc) {
+  if (rc == MISTRAL_OK) return CLI_EXIT_OK;
+  if (rc == MISTRAL_E_INVALID_ARG) {
+    cli_error("invalid --model (not UTF-8)");
+    return CLI_EXIT_USAGE;
+  }
+  return cli_report(rc, NULL);
+}
+
+int cli_refused(int rc, int build, const mistral_error *err) {
+  if (rc == MISTRAL_E_NOMEM) return cli_report(rc, NULL);
+  return build != MISTRAL_OK ? cli_report(build, err) : cli_report(rc, NULL);
+}
+
 /* ---- Options ----------------------------------------------------------- */
 
 /* The global options: cli_next() takes them for every command (after the
@@ -119,6 +138,17 @@ static struct {
   int64_t retries;
   bool verbose;
 } globals;
+
+/* The shared options: a command's table is searched first, then these (the
+ * whole table for a command with a default model, else from
+ * "server-url" on), then the global ones. */
+static const cli_option shared_options[] = {
+    {"model", 'm', true, CLI_OPT_MODEL},
+    {"server-url", 0, true, CLI_OPT_SERVER_URL},
+    {"help", 'h', false, CLI_OPT_HELP},
+    {"version", 0, false, CLI_OPT_VERSION},
+    {NULL, 0, false, 0},
+};
 
 /* A global option was taken: cli_next() goes on to the next argument. */
 enum { GLOBAL_TAKEN = -100 };
@@ -160,26 +190,35 @@ static const cli_option *find_option(const cli_option *table, char c, const char
   return NULL;
 }
 
-void cli_parser_init(cli_parser *p, int argc, char **argv, const char *command,
+void cli_parser_init(cli_parser *p, int argc, char **argv, cli_common *common,
                      const cli_option *options) {
   memset(p, 0, sizeof *p);
   p->argc = argc;
   p->argv = argv;
   p->index = 1; /* argv[0] is the command's name */
-  p->command = command;
+  p->common = common;
   p->options = options;
+  p->shared = common->model ? shared_options : shared_options + 1; /* no "model" row */
+}
+
+/* The option named by short name c (or long name name[0..n)): the
+ * command's own, else a shared one; NULL when neither. */
+static const cli_option *command_option(const cli_parser *p, char c, const char *name,
+                                        size_t n) {
+  const cli_option *o = find_option(p->options, c, name, n);
+  return o ? o : find_option(p->shared, c, name, n);
 }
 
 static void see_help(const cli_parser *p, const char *what) {
-  if (p->command)
-    cli_error("%s (see 'mistral %s --help')", what, p->command);
+  if (p->common->command)
+    cli_error("%s (see 'mistral %s --help')", what, p->common->command);
   else
     cli_error("%s (see 'mistral --help')", what);
 }
 
 static int short_option(cli_parser *p, const char **arg) {
   char c = *p->cluster++;
-  const cli_option *o = find_option(p->options, c, NULL, 0);
+  const cli_option *o = command_option(p, c, NULL, 0);
   bool global = false;
   if (!o && (o = find_option(global_options, c, NULL, 0)) != NULL) global = true;
   if (!o) {
@@ -207,7 +246,7 @@ static int short_option(cli_parser *p, const char **arg) {
 static int long_option(cli_parser *p, const char *name, const char **arg) {
   const char *eq = strchr(name, '=');
   size_t n = eq ? (size_t)(eq - name) : strlen(name);
-  const cli_option *o = find_option(p->options, 0, name, n);
+  const cli_option *o = command_option(p, 0, name, n);
   bool global = false;
   if (!o && (o = find_option(global_options, 0, name, n)) != NULL) global = true;
   char what[256];
@@ -266,6 +305,31 @@ int cli_next(cli_parser *p, const char **arg) {
       continue;
     }
     return id;
+  }
+}
+
+int cli_common_option(cli_parser *p, int id, const char *arg) {
+  switch (id) {
+    case CLI_OPT_ERROR:
+      return CLI_EXIT_USAGE;
+    case CLI_OPT_MODEL:
+      if (!*arg) {
+        cli_error("--model needs a model id");
+        return CLI_EXIT_USAGE;
+      }
+      p->common->model = arg;
+      return CLI_CONTINUE;
+    case CLI_OPT_SERVER_URL:
+      p->common->server_url = arg;
+      return CLI_CONTINUE;
+    case CLI_OPT_HELP:
+      p->common->help();
+      return cli_finish_stdout(CLI_EXIT_OK);
+    case CLI_OPT_VERSION:
+      return cli_version();
+    default:
+      cli_error("internal error: unhandled option %d", id);
+      return CLI_EXIT_FAILURE;
   }
 }
 
@@ -447,8 +511,9 @@ static int apply_globals(mistral_client *client) {
   return CLI_EXIT_OK;
 }
 
-int cli_client_new(mistral_client **out, const char *server_url) {
+int cli_client_new(mistral_client **out, const cli_common *common) {
   *out = NULL;
+  const char *server_url = common->server_url;
   mistral_client *client = NULL;
   int rc = mistral_client_new(&client);
   if (rc == MISTRAL_E_INVALID_ARG) {
