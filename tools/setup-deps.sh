@@ -15,7 +15,7 @@
 # it fails.
 set -eu
 
-packages="build-essential meson ninja-build pkg-config libcurl4-openssl-dev
+packages="build-essential meson ninja-build pkg-config libcurl4-openssl-dev zlib1g-dev
 libjansson-dev libssl-dev libcmocka-dev python3 python3-yaml
 openssl
 python3-jsonschema valgrind clang libclang-rt-14-dev"

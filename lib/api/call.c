@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "http/retry.h"
 
 int m_api_call(mistral_client *client, const char *method, const char *path, const char *body,
                size_t body_len, const struct mistral_call_options *options,
@@ -25,5 +26,7 @@ void m_api_mark_undecodable(const mistral_client *client, const m_http_response 
   const char *rid = m_http_request_id(resp);
   m_err_set_http_status(err, resp->status);
   if (rid) m_err_set_field(err, M_ERR_REQUEST_ID, rid, strlen(rid));
+  /* A request was sent (maybe several, the last answering): say how many. */
+  m_retry_note_attempts(resp->attempts, err);
   m_err_redact(err, client->api_key);
 }

@@ -183,7 +183,9 @@ void m_retry_begin(m_retry *r, const mistral_client *c, const struct mistral_cal
 long m_retry_time_left_ms(const m_retry *r) {
   if (r->policy.deadline_ms <= 0) return 0;
   double left = (double)r->policy.deadline_ms - elapsed_ms(&r->started);
-  return left < 1.0 ? 1 : (long)left;
+  /* Rounded up: an attempt cut at the deadline must not end a fraction of
+   * a millisecond before it, leaving room for a pointless last retry. */
+  return left < 1.0 ? 1 : (long)ceil(left);
 }
 
 /* Sleeps ms, looking at the cancel flag every 50 ms at most. Returns 0, or

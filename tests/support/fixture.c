@@ -12,6 +12,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <zlib.h>
+
 #if defined(__GNUC__) || defined(__clang__)
 #define FX_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
@@ -298,6 +300,12 @@ typedef struct parse_ctx {
     bool truncate_given;
     size_t truncate_line;
     size_t split_line;
+    size_t stall_line;
+    size_t reset_line;
+    /* The directive that decides how the exchange ends early (hang,
+     * truncate-body, stall-after, reset-after): at most one may be given. */
+    const char *ending;
+    size_t ending_line;
 } parse_ctx;
 
 #define PERR(ctx, line, ...) \
@@ -353,6 +361,21 @@ static bool parse_split_at(parse_ctx *ctx, const char *s, size_t n,
     return true;
 }
 
+/* Records that the directive name ends the exchange early; two different
+ * ones contradict each other (which would win is not obvious). */
+static bool note_ending(parse_ctx *ctx, const char *name, size_t line)
+{
+    if (ctx->ending && strcmp(ctx->ending, name) != 0) {
+        PERR(ctx, line,
+             "directive '%s' cannot be combined with '%s' (line %zu)", name,
+             ctx->ending, ctx->ending_line);
+        return false;
+    }
+    ctx->ending = name;
+    ctx->ending_line = line;
+    return true;
+}
+
 static bool parse_directive(parse_ctx *ctx, const char *s, size_t n,
                             size_t line)
 {
@@ -377,15 +400,21 @@ static bool parse_directive(parse_ctx *ctx, const char *s, size_t n,
         return false;
     }
 
-    if (line_is(w, wn, "close") || line_is(w, wn, "hang")) {
+    if (line_is(w, wn, "close") || line_is(w, wn, "hang")
+        || line_is(w, wn, "gzip")) {
         if (has_arg) {
             PERR(ctx, line, "directive '%.*s' takes no argument", (int)wn, w);
             return false;
         }
-        if (w[0] == 'c')
+        if (w[0] == 'c') {
             fx->close = true;
-        else
+        } else if (w[0] == 'g') {
+            fx->gzip = true;
+        } else {
+            if (!note_ending(ctx, "hang", line))
+                return false;
             fx->hang = true;
+        }
         return true;
     }
     if (line_is(w, wn, "transfer-encoding")) {
@@ -402,7 +431,10 @@ static bool parse_directive(parse_ctx *ctx, const char *s, size_t n,
     bool is_cdelay = line_is(w, wn, "chunk-delay-ms");
     bool is_cbytes = line_is(w, wn, "chunk-bytes");
     bool is_trunc = line_is(w, wn, "truncate-body");
-    if (!is_delay && !is_cdelay && !is_cbytes && !is_trunc) {
+    bool is_stall = line_is(w, wn, "stall-after");
+    bool is_reset = line_is(w, wn, "reset-after");
+    if (!is_delay && !is_cdelay && !is_cbytes && !is_trunc && !is_stall
+        && !is_reset) {
         PERR(ctx, line, "unknown directive '%.*s'", (int)wn, w);
         return false;
     }
@@ -422,7 +454,26 @@ static bool parse_directive(parse_ctx *ctx, const char *s, size_t n,
             return false;
         }
         fx->chunk_bytes = (size_t)v;
+    } else if (is_stall || is_reset) {
+        const char *name = is_stall ? "stall-after" : "reset-after";
+        if (is_stall ? fx->stall : fx->reset) {
+            PERR(ctx, line, "directive '%s' given twice", name);
+            return false;
+        }
+        if (!note_ending(ctx, name, line))
+            return false;
+        if (is_stall) {
+            fx->stall = true;
+            fx->stall_after = (size_t)v;
+            ctx->stall_line = line;
+        } else {
+            fx->reset = true;
+            fx->reset_after = (size_t)v;
+            ctx->reset_line = line;
+        }
     } else {
+        if (!note_ending(ctx, "truncate-body", line))
+            return false;
         fx->truncate = true;
         fx->truncate_body = (size_t)v;
         ctx->truncate_given = true;
@@ -603,6 +654,38 @@ static bool parse_request(parse_ctx *ctx)
     return true;
 }
 
+/* % gzip: compresses fx->resp_body into fx->gzip_body, in the gzip format
+ * (windowBits 31). zlib's output is deterministic for given input and
+ * level, so the offsets written in a fixture stay valid. */
+static bool gzip_compress(fixture *fx)
+{
+    if (fx->resp_body_len > UINT_MAX)
+        return false;
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 31, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK)
+        return false;
+    uLong bound = deflateBound(&zs, (uLong)fx->resp_body_len);
+    unsigned char *out = bound <= UINT_MAX ? malloc(bound) : NULL;
+    bool ok = false;
+    if (out) {
+        zs.next_in = (Bytef *)fx->resp_body;
+        zs.avail_in = (uInt)fx->resp_body_len;
+        zs.next_out = out;
+        zs.avail_out = (uInt)bound;
+        ok = deflate(&zs, Z_FINISH) == Z_STREAM_END;
+    }
+    if (ok) {
+        fx->gzip_body = (char *)out;
+        fx->gzip_body_len = (size_t)zs.total_out;
+    } else {
+        free(out);
+    }
+    deflateEnd(&zs);
+    return ok;
+}
+
 static bool parse_response(parse_ctx *ctx)
 {
     fixture *fx = ctx->fx;
@@ -659,16 +742,37 @@ static bool parse_response(parse_ctx *ctx)
         PERR(ctx, line, "out of memory");
         return false;
     }
-    if (fx->split_count && fx->split_at[fx->split_count - 1] >= blen) {
-        PERR(ctx, ctx->split_line,
-             "split-at offset %zu must be less than the body length (%zu)",
-             fx->split_at[fx->split_count - 1], blen);
+    if (fx->gzip && !gzip_compress(fx)) {
+        PERR(ctx, line, "cannot gzip the body (out of memory)");
         return false;
     }
-    if (ctx->truncate_given && fx->truncate_body >= blen) {
+    /* Offsets count bytes as sent: compressed ones with % gzip. */
+    size_t sent = fx->gzip ? fx->gzip_body_len : blen;
+    const char *what = fx->gzip ? ", gzip-compressed" : "";
+    if (fx->split_count && fx->split_at[fx->split_count - 1] >= sent) {
+        PERR(ctx, ctx->split_line,
+             "split-at offset %zu must be less than the body length (%zu%s)",
+             fx->split_at[fx->split_count - 1], sent, what);
+        return false;
+    }
+    if (ctx->truncate_given && fx->truncate_body >= sent) {
         PERR(ctx, ctx->truncate_line,
-             "truncate-body %zu must be less than the body length (%zu)",
-             fx->truncate_body, blen);
+             "truncate-body %zu must be less than the body length (%zu%s)",
+             fx->truncate_body, sent, what);
+        return false;
+    }
+    /* A stall or reset at the end of the body would come after the client
+     * has it all: it would test nothing. */
+    if (fx->stall && fx->stall_after >= sent) {
+        PERR(ctx, ctx->stall_line,
+             "stall-after %zu must be less than the body length (%zu%s)",
+             fx->stall_after, sent, what);
+        return false;
+    }
+    if (fx->reset && fx->reset_after >= sent) {
+        PERR(ctx, ctx->reset_line,
+             "reset-after %zu must be less than the body length (%zu%s)",
+             fx->reset_after, sent, what);
         return false;
     }
     return true;
@@ -752,6 +856,7 @@ void fixture_free(fixture *fx)
     free_headers(fx->resp_headers, fx->resp_header_count);
     free(fx->resp_body);
     free(fx->split_at);
+    free(fx->gzip_body);
     free(fx);
 }
 

@@ -39,11 +39,16 @@ typedef struct fixture {
     unsigned chunk_delay_ms;/* % chunk-delay-ms N (0: none) */
     size_t chunk_bytes;     /* % chunk-bytes N (0: whole body at once) */
     bool truncate;          /* % truncate-body N given */
-    size_t truncate_body;   /* N, always < resp_body_len */
+    size_t truncate_body;   /* N, always < the sent body's length */
     size_t *split_at;       /* % split-at N,N,...: body offsets to cut the
                                body at, strictly increasing, each in
-                               [1, resp_body_len); NULL when not given */
+                               [1, sent length); NULL when not given */
     size_t split_count;
+    bool stall;             /* % stall-after N given */
+    size_t stall_after;     /* N, always < the sent body's length */
+    bool reset;             /* % reset-after N given */
+    size_t reset_after;     /* N, always < the sent body's length */
+    bool gzip;              /* % gzip: the body goes out gzip-compressed */
 
     /* Expected request. */
     char *method;
@@ -63,6 +68,13 @@ typedef struct fixture {
     size_t resp_body_len;
     bool has_response;           /* false only for a "% hang" fixture
                                     without a response section */
+    /* With % gzip: resp_body compressed (gzip format, made once at parse
+     * time so that the byte offsets of the directives can be checked
+     * against it); NULL otherwise. The offsets of truncate-body, split-at,
+     * stall-after, reset-after and chunk-bytes count bytes of the body as
+     * sent: these compressed bytes when % gzip is given. */
+    char *gzip_body;
+    size_t gzip_body_len;
 } fixture;
 
 /* Parses len bytes of fixture text. name labels the fixture in messages.

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -44,6 +45,9 @@
 #define MAX_DIR_DEPTH 32
 /* Shortest pause at a % split-at offset. */
 #define SPLIT_PAUSE_MS 2u
+/* Longest wait for the client's kernel to acknowledge the bytes sent
+ * before a % reset-after resets the connection. */
+#define RESET_DRAIN_MS 2000u
 
 typedef struct conn conn;
 
@@ -813,6 +817,40 @@ static void hang(conn *c)
     }
 }
 
+/* % reset-after: ends the connection with a TCP RST instead of a FIN.
+ * The bytes already sent must reach the client first (an RST discards
+ * whatever is still in our send queue), so wait until its kernel has
+ * acknowledged them (or the server stops); then SO_LINGER {1, 0} makes the
+ * close() in conn_main send the RST. */
+static void arm_reset(conn *c)
+{
+    int64_t deadline = now_ms() + RESET_DRAIN_MS;
+    for (;;) {
+        int queued = 0;
+        if (ioctl(c->fd, TIOCOUTQ, &queued) != 0 || queued <= 0)
+            break;
+        if (now_ms() >= deadline || sleep_or_stop(c->fs, 1))
+            break;
+    }
+    struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+}
+
+/* What happens once the body (or its first bytes) went out. Returns true
+ * to keep the connection open. */
+static bool end_exchange(conn *c, const fixture *fx, bool closing)
+{
+    if (fx->stall) {
+        hang(c); /* % stall-after: silent until the client leaves */
+        return false;
+    }
+    if (fx->reset) {
+        arm_reset(c);
+        return false;
+    }
+    return !closing;
+}
+
 /* Sends fx's response. Returns true to keep the connection open. */
 static bool send_fixture(conn *c, const fixture *fx, const char *match,
                          bool req_close)
@@ -828,10 +866,15 @@ static bool send_fixture(conn *c, const fixture *fx, const char *match,
     const fixture_header *h_cl = resp_header(fx, "content-length");
     const fixture_header *h_te = resp_header(fx, "transfer-encoding");
     const fixture_header *h_conn = resp_header(fx, "connection");
+    const fixture_header *h_ce = resp_header(fx, "content-encoding");
+    /* The body as sent: compressed with % gzip. */
+    const char *body = fx->gzip ? fx->gzip_body : fx->resp_body;
+    size_t body_len = fx->gzip ? fx->gzip_body_len : fx->resp_body_len;
     size_t declared = 0;
     bool lying = h_cl && (!parse_size(h_cl->value, &declared)
-                          || declared != fx->resp_body_len);
-    bool closing = fx->close || fx->truncate || lying || req_close
+                          || declared != body_len);
+    bool closing = fx->close || fx->truncate || fx->stall || fx->reset
+                   || lying || req_close
                    || (h_conn && token_in_list(h_conn->value, "close"));
     bool no_body_status = fx->status < 200 || fx->status == 204
                           || fx->status == 304;
@@ -841,10 +884,12 @@ static bool send_fixture(conn *c, const fixture *fx, const char *match,
     for (size_t i = 0; i < fx->resp_header_count; i++)
         buf_printf(&head, "%s: %s\r\n", fx->resp_headers[i].name,
                    fx->resp_headers[i].value);
+    if (fx->gzip && !h_ce)
+        buf_printf(&head, "Content-Encoding: gzip\r\n");
     if (fx->chunked && !h_te)
         buf_printf(&head, "Transfer-Encoding: chunked\r\n");
     else if (!fx->chunked && !h_cl && !h_te && !no_body_status)
-        buf_printf(&head, "Content-Length: %zu\r\n", fx->resp_body_len);
+        buf_printf(&head, "Content-Length: %zu\r\n", body_len);
     if (!h_conn)
         buf_printf(&head, "Connection: %s\r\n",
                    closing ? "close" : "keep-alive");
@@ -852,16 +897,22 @@ static bool send_fixture(conn *c, const fixture *fx, const char *match,
         buf_printf(&head, "x-replay-match: %s\r\n", match);
     buf_printf(&head, "\r\n");
 
+    /* How much of the body goes out before the exchange ends. */
+    size_t total = fx->truncate ? fx->truncate_body
+                   : fx->stall  ? fx->stall_after
+                   : fx->reset  ? fx->reset_after
+                                : body_len;
     /* A small body goes out with the head, in one write. */
-    size_t total = fx->truncate ? fx->truncate_body : fx->resp_body_len;
     bool together = !fx->chunked && !fx->chunk_bytes && !fx->split_count
                     && total <= 65536;
     if (together)
-        buf_add(&head, fx->resp_body, total);
+        buf_add(&head, body, total);
     bool ok = !head.oom && send_all(c, head.data, head.len);
     free(head.data);
-    if (!ok || together)
-        return ok && !closing;
+    if (!ok)
+        return false;
+    if (together)
+        return end_exchange(c, fx, closing);
 
     /* Pieces end at every multiple of chunk-bytes and at every split-at
      * offset. Pieces are separated by chunk-delay-ms, or, at a split-at
@@ -893,17 +944,18 @@ static bool send_fixture(conn *c, const fixture *fx, const char *match,
             char line[32];
             int ln = snprintf(line, sizeof line, "%zx\r\n", n);
             if (!send_all(c, line, (size_t)ln)
-                || !send_all(c, fx->resp_body + off, n)
+                || !send_all(c, body + off, n)
                 || !send_all(c, "\r\n", 2))
                 return false;
-        } else if (!send_all(c, fx->resp_body + off, n)) {
+        } else if (!send_all(c, body + off, n)) {
             return false;
         }
         off = stop;
     }
-    if (fx->chunked && !fx->truncate && !send_all(c, "0\r\n\r\n", 5))
+    bool whole = !fx->truncate && !fx->stall && !fx->reset;
+    if (fx->chunked && whole && !send_all(c, "0\r\n\r\n", 5))
         return false;
-    return !closing;
+    return end_exchange(c, fx, closing);
 }
 
 /* ------------------------------------------------------------------------ */

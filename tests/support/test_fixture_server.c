@@ -15,12 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <zlib.h>
 
 #include "fixture.h"
 #include "fixture_server.h"
@@ -1320,6 +1322,486 @@ static void test_concurrent_clients(void **state)
     fixture_server_stop(fs);
 }
 
+/* ------------------------------------------------------------------------ */
+/* % stall-after, % reset-after, % gzip                                     */
+
+/* Reads until the peer closes or resets the connection (binary-safe).
+ * *last_errno: the errno of the read that ended it, 0 after a close. */
+static char *recv_to_end(int fd, size_t *len, int *last_errno)
+{
+    size_t cap = 65536;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    *len = 0;
+    *last_errno = 0;
+    for (;;) {
+        if (*len + 1 >= cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        ssize_t n = recv(fd, buf + *len, cap - *len - 1, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            *last_errno = n < 0 ? errno : 0;
+            break;
+        }
+        *len += (size_t)n;
+    }
+    buf[*len] = '\0';
+    return buf;
+}
+
+/* Sends a GET for path on a new raw connection; returns the socket. */
+static int raw_get(const fixture_server *fs, const char *path)
+{
+    int fd = connect_raw(fs);
+    char req[256];
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+    send_raw(fd, req);
+    return fd;
+}
+
+/* True when nothing (no byte, no close) arrives on fd within ms. */
+static bool silent_for(int fd, int ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, ms) == 0;
+}
+
+/* The gzip-decoded form of data, malloc'd (len in *out_len); NULL when
+ * data is not one whole gzip member. */
+static char *gunzip(const char *data, size_t len, size_t *out_len)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit2(&zs, 31) != Z_OK)
+        return NULL;
+    size_t cap = len * 1024 + 65536; /* room for any ratio used here */
+    char *out = malloc(cap + 1);
+    assert_non_null(out);
+    zs.next_in = (Bytef *)data;
+    zs.avail_in = (uInt)len;
+    zs.next_out = (Bytef *)out;
+    zs.avail_out = (uInt)cap;
+    int rc = inflate(&zs, Z_FINISH);
+    *out_len = (size_t)zs.total_out;
+    inflateEnd(&zs);
+    if (rc != Z_STREAM_END || zs.avail_in != 0) {
+        free(out);
+        return NULL;
+    }
+    out[*out_len] = '\0';
+    return out;
+}
+
+/* Decodes an HTTP chunked body (the bytes after the head); fails the test
+ * unless every chunk holds at most max_chunk bytes. *complete: the final
+ * 0 chunk was there. */
+static char *dechunk(const char *p, size_t len, size_t max_chunk,
+                     size_t *out_len, bool *complete)
+{
+    char *out = malloc(len + 1);
+    assert_non_null(out);
+    *out_len = 0;
+    *complete = false;
+    const char *end = p + len;
+    while (p < end) {
+        char *after;
+        unsigned long size = strtoul(p, &after, 16);
+        assert_true(after > p && after + 2 <= end);
+        assert_memory_equal(after, "\r\n", 2);
+        p = after + 2;
+        if (size == 0) {
+            *complete = true;
+            break;
+        }
+        assert_true(size <= max_chunk);
+        assert_true(p + size + 2 <= end);
+        memcpy(out + *out_len, p, size);
+        *out_len += size;
+        p += size + 2;
+    }
+    out[*out_len] = '\0';
+    return out;
+}
+
+/* A GET through libcurl asking for any encoding it can decode, as the
+ * library does (CURLOPT_ACCEPT_ENCODING ""). */
+static reply perform_decoding(CURL *h, const fixture_server *fs,
+                              const char *path, long timeout_ms)
+{
+    reply r;
+    memset(&r, 0, sizeof r);
+    char url[256];
+    snprintf(url, sizeof url, "%s%s", fixture_server_url(fs), path);
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect_cb);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, collect_cb);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &r.headers);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    int64_t t0 = now_ms();
+    r.rc = curl_easy_perform(h);
+    r.elapsed_ms = now_ms() - t0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+    return r;
+}
+
+static size_t count_ci(const char *hay, const char *needle)
+{
+    size_t n = 0, m = strlen(needle);
+    for (const char *p = hay; *p; p++)
+        n += strncasecmp(p, needle, m) == 0;
+    return n;
+}
+
+static void test_stall_reset_gzip_parse(void **state)
+{
+    (void)state;
+    static const char stall[] =
+        "% stall-after 3\n=== request\nGET /s\n=== response\n"
+        "HTTP/1.1 200 OK\n\n0123456789AB\n";
+    char err[256];
+    fixture *fx = fixture_parse(stall, strlen(stall), "t", err, sizeof err);
+    if (!fx)
+        print_error("%s\n", err);
+    assert_non_null(fx);
+    assert_true(fx->stall);
+    assert_int_equal(fx->stall_after, 3);
+    assert_false(fx->reset);
+    assert_false(fx->gzip);
+    assert_null(fx->gzip_body);
+    fixture_free(fx);
+
+    /* 0 is allowed: the head alone. */
+    static const char reset[] =
+        "% reset-after 0\n=== request\nGET /s\n=== response\n"
+        "HTTP/1.1 200 OK\n\n0123456789AB\n";
+    fx = fixture_parse(reset, strlen(reset), "t", err, sizeof err);
+    assert_non_null(fx);
+    assert_true(fx->reset);
+    assert_int_equal(fx->reset_after, 0);
+    assert_false(fx->stall);
+    fixture_free(fx);
+
+    /* % gzip: the body stays as written, its compression is kept aside. */
+    static const char gz[] =
+        "% gzip\n=== request\nGET /s\n=== response\n"
+        "HTTP/1.1 200 OK\n\n0123456789AB\n";
+    fx = fixture_parse(gz, strlen(gz), "t", err, sizeof err);
+    assert_non_null(fx);
+    assert_true(fx->gzip);
+    assert_int_equal(fx->resp_body_len, 12);
+    assert_non_null(fx->gzip_body);
+    size_t plain_len;
+    char *plain = gunzip(fx->gzip_body, fx->gzip_body_len, &plain_len);
+    assert_non_null(plain);
+    assert_int_equal(plain_len, 12);
+    assert_memory_equal(plain, "0123456789AB", 12);
+    free(plain);
+    size_t gz_len = fx->gzip_body_len;
+    fixture_free(fx);
+
+    char gz_msg[128];
+    snprintf(gz_msg, sizeof gz_msg,
+             "t:2: stall-after %zu must be less than the body length "
+             "(%zu, gzip-compressed)", gz_len, gz_len);
+    char gz_case[64];
+    snprintf(gz_case, sizeof gz_case, "%% gzip\n%% stall-after %zu\n",
+             gz_len);
+    const struct {
+        const char *directives;
+        const char *msg;
+    } cases[] = {
+        { "% stall-after\n",
+          "t:1: directive 'stall-after' needs a non-negative integer" },
+        { "% reset-after -1\n",
+          "t:1: directive 'reset-after' needs a non-negative integer" },
+        { "% stall-after 1 2\n", "too many arguments" },
+        { "% stall-after 12\n",
+          "t:1: stall-after 12 must be less than the body length (12)" },
+        { "% reset-after 12\n",
+          "t:1: reset-after 12 must be less than the body length (12)" },
+        { "% stall-after 1\n% stall-after 2\n",
+          "t:2: directive 'stall-after' given twice" },
+        { "% reset-after 1\n% reset-after 2\n",
+          "t:2: directive 'reset-after' given twice" },
+        { "% stall-after 1\n% reset-after 2\n",
+          "t:2: directive 'reset-after' cannot be combined with "
+          "'stall-after' (line 1)" },
+        { "% hang\n% stall-after 2\n",
+          "t:2: directive 'stall-after' cannot be combined with 'hang'" },
+        { "% truncate-body 2\n% reset-after 3\n",
+          "directive 'reset-after' cannot be combined with 'truncate-body'" },
+        { "% reset-after 1\n# c\n% truncate-body 3\n",
+          "t:3: directive 'truncate-body' cannot be combined with "
+          "'reset-after' (line 1)" },
+        { "% stall-after 1\n% hang\n",
+          "directive 'hang' cannot be combined with 'stall-after'" },
+        { "% gzip now\n", "t:1: directive 'gzip' takes no argument" },
+        { gz_case, gz_msg },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "%s=== request\nGET /s\n=== response\nHTTP/1.1 200 OK\n\n"
+                 "0123456789AB\n", cases[i].directives);
+        fx = fixture_parse(text, strlen(text), "t", err, sizeof err);
+        assert_null(fx);
+        if (!strstr(err, cases[i].msg)) {
+            print_error("case %zu: got \"%s\", expected \"%s\"\n", i, err,
+                        cases[i].msg);
+            fail();
+        }
+    }
+}
+
+/* % stall-after: the head (and N bytes) arrive, then silence with the
+ * connection open, until the client leaves or the server stops. */
+static void test_stall_after_wire(void **state)
+{
+    (void)state;
+    fixture_server *fs = fixture_server_start(KEY);
+    assert_non_null(fs);
+    assert_int_equal(fixture_server_expect_text(fs,
+        "% stall-after 0\n=== request\nGET /s0\n=== response\n"
+        "HTTP/1.1 200 OK\n\n0123456789\n", 1), 0);
+    assert_int_equal(fixture_server_expect_text(fs,
+        "% stall-after 5\n% transfer-encoding chunked\n% chunk-bytes 2\n"
+        "=== request\nGET /s5\n=== response\nHTTP/1.1 200 OK\n\n"
+        "0123456789\n", 1), 0);
+    assert_int_equal(fixture_server_expect_text(fs,
+        "% stall-after 4\n=== request\nGET /s4\n=== response\n"
+        "HTTP/1.1 200 OK\n\n0123456789\n", 1), 0);
+
+    /* Headers only, announcing the whole body. */
+    int fd = raw_get(fs, "/s0");
+    char *got = recv_until(fd, "\r\n\r\n");
+    assert_non_null(strstr(got, "HTTP/1.1 200 OK\r\n"));
+    assert_non_null(strstr(got, "Content-Length: 10\r\n"));
+    assert_non_null(strstr(got, "Connection: close\r\n"));
+    assert_string_equal(strstr(got, "\r\n\r\n"), "\r\n\r\n");
+    free(got);
+    assert_true(silent_for(fd, 300));
+    assert_int_equal(fixture_server_connections_closed(fs), 0);
+    close(fd); /* the client leaves: the server lets go */
+    for (int i = 0; i < 10000 && fixture_server_connections_closed(fs) < 1; i++)
+        sleep_ms(1);
+    assert_int_equal(fixture_server_connections_closed(fs), 1);
+
+    /* Chunked, cut inside the third piece: no final 0 chunk. */
+    fd = raw_get(fs, "/s5");
+    got = recv_until(fd, "1\r\n4\r\n");
+    const char *body = strstr(got, "\r\n\r\n");
+    assert_non_null(body);
+    assert_string_equal(body + 4, "2\r\n01\r\n2\r\n23\r\n1\r\n4\r\n");
+    free(got);
+    assert_true(silent_for(fd, 300));
+    close(fd);
+
+    /* Through libcurl: the transfer times out with the 4 bytes. */
+    CURL *h = curl_easy_init();
+    reply r = perform_decoding(h, fs, "/s4", 500);
+    assert_int_equal(r.rc, CURLE_OPERATION_TIMEDOUT);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body.data, "0123");
+    assert_true(r.elapsed_ms >= 450);
+    reply_free(&r);
+    curl_easy_cleanup(h);
+
+    /* The server stops at once, even with a client still waiting. */
+    assert_int_equal(fixture_server_expect_text(fs,
+        "% stall-after 2\n=== request\nGET /s2\n=== response\n"
+        "HTTP/1.1 200 OK\n\n0123456789\n", 1), 0);
+    fd = raw_get(fs, "/s2");
+    got = recv_until(fd, "\r\n\r\n01");
+    free(got);
+    assert_int_equal(fixture_server_pending(fs), 0);
+    assert_int_equal(fixture_server_mismatches(fs), 0);
+    int64_t t0 = now_ms();
+    fixture_server_stop(fs);
+    assert_true(now_ms() - t0 < 2000);
+    size_t len;
+    int e;
+    got = recv_to_end(fd, &len, &e);
+    assert_int_equal(len, 0); /* nothing more, then the close */
+    free(got);
+    close(fd);
+}
+
+/* % reset-after: N bytes, then an RST: the client reads the bytes, then
+ * ECONNRESET (libcurl: CURLE_RECV_ERROR), not an end of file. */
+static void test_reset_after_wire(void **state)
+{
+    (void)state;
+    fixture_server *fs = fixture_server_start(KEY);
+    assert_non_null(fs);
+    static const char reset4[] =
+        "% reset-after 4\n=== request\nGET /r4\n=== response\n"
+        "HTTP/1.1 200 OK\n\n0123456789\n";
+    assert_int_equal(fixture_server_expect_text(fs, reset4, 2), 0);
+    assert_int_equal(fixture_server_expect_text(fs,
+        "% reset-after 0\n=== request\nGET /r0\n=== response\n"
+        "HTTP/1.1 200 OK\n\n0123456789\n", 1), 0);
+    assert_int_equal(fixture_server_expect_text(fs,
+        "% reset-after 5\n% transfer-encoding chunked\n% chunk-bytes 2\n"
+        "=== request\nGET /r5\n=== response\nHTTP/1.1 200 OK\n\n"
+        "0123456789\n", 1), 0);
+    /* For comparison: a truncation ends with a FIN. */
+    assert_int_equal(fixture_server_expect_text(fs,
+        "% truncate-body 4\n=== request\nGET /t4\n=== response\n"
+        "HTTP/1.1 200 OK\n\n0123456789\n", 1), 0);
+
+    int fd = raw_get(fs, "/r4");
+    size_t len;
+    int e;
+    char *got = recv_to_end(fd, &len, &e);
+    assert_int_equal(e, ECONNRESET);
+    assert_non_null(strstr(got, "Content-Length: 10\r\n"));
+    assert_non_null(strstr(got, "Connection: close\r\n"));
+    assert_string_equal(strstr(got, "\r\n\r\n"), "\r\n\r\n0123");
+    free(got);
+    close(fd);
+
+    CURL *h = curl_easy_init();
+    reply r = perform_decoding(h, fs, "/r4", 10000);
+    assert_int_equal(r.rc, CURLE_RECV_ERROR);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body.data, "0123");
+    reply_free(&r);
+    r = perform_decoding(h, fs, "/r0", 10000);
+    assert_int_equal(r.rc, CURLE_RECV_ERROR);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, 0);
+    reply_free(&r);
+    r = perform_decoding(h, fs, "/r5", 10000);
+    assert_int_equal(r.rc, CURLE_RECV_ERROR);
+    assert_string_equal(r.body.data, "01234");
+    reply_free(&r);
+    curl_easy_cleanup(h);
+
+    fd = raw_get(fs, "/t4");
+    got = recv_to_end(fd, &len, &e);
+    assert_int_equal(e, 0);
+    assert_string_equal(strstr(got, "\r\n\r\n"), "\r\n\r\n0123");
+    free(got);
+    close(fd);
+    assert_int_equal(fixture_server_pending(fs), 0);
+    assert_int_equal(fixture_server_mismatches(fs), 0);
+    assert_int_equal(fixture_server_connections(fs), 5);
+    fixture_server_stop(fs);
+}
+
+/* % gzip: compressed on the wire (offsets count compressed bytes), plain
+ * for a client that decodes. */
+static void test_gzip_wire(void **state)
+{
+    (void)state;
+    /* A compressible JSON body of a few kB. */
+    char plain[4096] = "{\"data\":[";
+    for (int i = 0; i < 60; i++)
+        snprintf(plain + strlen(plain), sizeof plain - strlen(plain),
+                 "%s{\"index\":%d,\"text\":\"Bonjour, comment allez-vous ?\"}",
+                 i ? "," : "", i);
+    strcat(plain, "]}");
+    size_t plain_len = strlen(plain);
+    char text[8192];
+    snprintf(text, sizeof text,
+             "%% gzip\n=== request\nGET /g\n=== response\nHTTP/1.1 200 OK\n"
+             "content-type: application/json\n\n%s\n", plain);
+    /* The compressed bytes the server must send: the parser's. */
+    char err[256];
+    fixture *fx = fixture_parse(text, strlen(text), "g", err, sizeof err);
+    assert_non_null(fx);
+    size_t gz_len = fx->gzip_body_len;
+    assert_true(gz_len < plain_len / 4);
+    char *gz = malloc(gz_len);
+    assert_non_null(gz);
+    memcpy(gz, fx->gzip_body, gz_len);
+    fixture_free(fx);
+
+    fixture_server *fs = fixture_server_start(KEY);
+    assert_non_null(fs);
+    assert_int_equal(fixture_server_expect_text(fs, text, 2), 0);
+
+    char want[64];
+    snprintf(want, sizeof want, "Content-Length: %zu\r\n", gz_len);
+    size_t len;
+    int e;
+    int fd = connect_raw(fs);
+    send_raw(fd, "GET /g HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    char *got = recv_to_end(fd, &len, &e);
+    close(fd);
+    assert_non_null(strstr(got, want));
+    assert_non_null(strstr(got, "Content-Encoding: gzip\r\n"));
+    const char *body = strstr(got, "\r\n\r\n") + 4;
+    size_t body_len = len - (size_t)(body - got);
+    assert_int_equal(body_len, gz_len);
+    assert_memory_equal(body, gz, gz_len);
+    size_t dec_len;
+    char *dec = gunzip(body, body_len, &dec_len);
+    assert_non_null(dec);
+    assert_int_equal(dec_len, plain_len);
+    assert_string_equal(dec, plain);
+    free(dec);
+    free(got);
+
+    /* Through libcurl, decoded; also chunked in 7-byte compressed pieces,
+     * and with the fixture's own Content-Encoding header (not doubled). */
+    snprintf(text, sizeof text,
+             "%% gzip\n%% transfer-encoding chunked\n%% chunk-bytes 7\n"
+             "=== request\nGET /gc\n=== response\nHTTP/1.1 200 OK\n"
+             "Content-Encoding: gzip\n\n%s\n", plain);
+    assert_int_equal(fixture_server_expect_text(fs, text, 2), 0);
+    CURL *h = curl_easy_init();
+    reply r = perform_decoding(h, fs, "/g", 10000);
+    assert_int_equal(r.rc, CURLE_OK);
+    assert_string_equal(r.body.data, plain);
+    reply_free(&r);
+    r = perform_decoding(h, fs, "/gc", 10000);
+    assert_int_equal(r.rc, CURLE_OK);
+    assert_string_equal(r.body.data, plain);
+    assert_int_equal(count_ci(r.headers.data, "content-encoding:"), 1);
+    reply_free(&r);
+    curl_easy_cleanup(h);
+
+    fd = connect_raw(fs);
+    send_raw(fd, "GET /gc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    got = recv_to_end(fd, &len, &e);
+    close(fd);
+    body = strstr(got, "\r\n\r\n") + 4;
+    bool complete;
+    dec = dechunk(body, len - (size_t)(body - got), 7, &dec_len, &complete);
+    assert_true(complete);
+    assert_int_equal(dec_len, gz_len);
+    assert_memory_equal(dec, gz, gz_len);
+    free(dec);
+    free(got);
+
+    /* Cuts count compressed bytes: truncate-body 10 sends 10 of them. */
+    assert_int_equal(fixture_server_expect_text(fs,
+        "% gzip\n% truncate-body 10\n=== request\nGET /gt\n=== response\n"
+        "HTTP/1.1 200 OK\n\n0123456789012345678901234567890123456789\n", 1),
+        0);
+    fd = raw_get(fs, "/gt");
+    got = recv_to_end(fd, &len, &e);
+    close(fd);
+    body = strstr(got, "\r\n\r\n") + 4;
+    assert_int_equal(len - (size_t)(body - got), 10);
+    assert_memory_equal(body, "\x1f\x8b\x08", 3); /* a gzip member begins */
+    free(got);
+
+    assert_int_equal(fixture_server_pending(fs), 0);
+    assert_int_equal(fixture_server_mismatches(fs), 0);
+    fixture_server_stop(fs);
+    free(gz);
+}
+
 static int global_setup(void **state)
 {
     (void)state;
@@ -1358,6 +1840,10 @@ int main(void)
         cmocka_unit_test(test_received),
         cmocka_unit_test(test_directory_mode),
         cmocka_unit_test(test_concurrent_clients),
+        cmocka_unit_test(test_stall_reset_gzip_parse),
+        cmocka_unit_test(test_stall_after_wire),
+        cmocka_unit_test(test_reset_after_wire),
+        cmocka_unit_test(test_gzip_wire),
     };
     return cmocka_run_group_tests(tests, global_setup, global_teardown);
 }
