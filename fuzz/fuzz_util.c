@@ -89,7 +89,9 @@ void fz_walk_usage(const mistral_usage *u) {
   FZ_CHECK(u != NULL);
   FZ_CHECK(u->json != NULL && u->json[0] == '{');
   fz_str(u->json);
-  fz_sink += (unsigned)(u->prompt_tokens + u->completion_tokens + u->total_tokens);
+  /* Unsigned: token counts are any int64 the server sent (no overflow). */
+  fz_sink += (unsigned)((uint64_t)u->prompt_tokens + (uint64_t)u->completion_tokens +
+                        (uint64_t)u->total_tokens);
 }
 
 static void walk_content_chunk(const mistral_content_chunk *c) {
