@@ -51,36 +51,12 @@ json_t *ct_request_json_at(const mistral_chat_request *req, const char *file, in
   return v;
 }
 
-static json_t *parse_expected(const char *expected_json, const char *file, int line) {
-  json_error_t je;
-  json_t *v = json_loads(expected_json, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
-  if (!v) {
-    print_error("bad expected JSON in the test (%s): %s\n", je.text, expected_json);
-    _fail(file, line);
-  }
-  return v;
-}
-
-static void compare(json_t *got, json_t *want, const char *file, int line) {
-  if (json_equal(got, want)) {
-    json_decref(got);
-    json_decref(want);
-    return;
-  }
-  char *g = json_dumps(got, JSON_SORT_KEYS | JSON_ENCODE_ANY);
-  char *w = json_dumps(want, JSON_SORT_KEYS | JSON_ENCODE_ANY);
-  print_error("JSON differs\n  got:  %s\n  want: %s\n", g ? g : "?", w ? w : "?");
-  free(g);
-  free(w);
-  json_decref(got);
-  json_decref(want);
-  _fail(file, line);
-}
-
+/* Bodies compare with json_equal() (tu_compare_exact_at): whether the
+ * library writes a number as 1 or 1.0 is part of what these tests check. */
 void ct_assert_body_at(const mistral_chat_request *req, const char *expected_json,
                        const char *file, int line) {
   json_t *got = ct_request_json_at(req, file, line);
-  compare(got, parse_expected(expected_json, file, line), file, line);
+  tu_compare_exact_at(got, tu_parse_at(expected_json, file, line), file, line);
 }
 
 void ct_assert_base_with_at(const mistral_chat_request *req, const char *members,
@@ -90,9 +66,9 @@ void ct_assert_base_with_at(const mistral_chat_request *req, const char *members
   assert_non_null(expected);
   snprintf(expected, n, "{\"model\":\"%s\",\"messages\":%s%s%s}", CT_MODEL, CT_BASE_MESSAGES,
            members[0] ? "," : "", members);
-  json_t *want = parse_expected(expected, file, line);
+  json_t *want = tu_parse_at(expected, file, line);
   free(expected);
-  compare(ct_request_json_at(req, file, line), want, file, line);
+  tu_compare_exact_at(ct_request_json_at(req, file, line), want, file, line);
 }
 
 void ct_assert_messages_at(const mistral_chat_request *req, const char *expected_json,
@@ -100,7 +76,7 @@ void ct_assert_messages_at(const mistral_chat_request *req, const char *expected
   json_t *body = ct_request_json_at(req, file, line);
   json_t *msgs = json_incref(json_object_get(body, "messages"));
   json_decref(body);
-  compare(msgs, parse_expected(expected_json, file, line), file, line);
+  tu_compare_exact_at(msgs, tu_parse_at(expected_json, file, line), file, line);
 }
 
 void ct_assert_to_json_fails_at(const mistral_chat_request *req, int code, const char *needle,
@@ -125,55 +101,6 @@ void ct_assert_to_json_fails_at(const mistral_chat_request *req, int code, const
     }
   }
   mistral_error_free(err);
-}
-
-char *ct_fixture_path(const char *name) {
-  const char *dir = getenv("MISTRAL_FIXTURES");
-  assert_non_null(dir);
-  size_t n = strlen(dir) + strlen(name) + sizeof "/chat/request/";
-  char *p = malloc(n);
-  assert_non_null(p);
-  snprintf(p, n, "%s/chat/request/%s", dir, name);
-  return p;
-}
-
-fixture_server *ct_server_start(const char *fixture, ...) {
-  fixture_server *fs = fixture_server_start(CT_KEY);
-  assert_non_null(fs);
-  va_list ap;
-  va_start(ap, fixture);
-  for (const char *name = fixture; name; name = va_arg(ap, const char *)) {
-    char *path = ct_fixture_path(name);
-    int rc = fixture_server_expect(fs, path, 1);
-    if (rc != 0) print_error("cannot queue %s\n", path);
-    free(path);
-    assert_int_equal(rc, 0);
-  }
-  va_end(ap);
-  return fs;
-}
-
-mistral_client *ct_client(const fixture_server *fs) {
-  mistral_client *c = NULL;
-  assert_int_equal(mistral_client_new(&c), MISTRAL_OK);
-  assert_int_equal(mistral_client_set_server_url(c, fixture_server_url(fs)), MISTRAL_OK);
-  assert_int_equal(mistral_client_set_api_key(c, CT_KEY), MISTRAL_OK);
-  return c;
-}
-
-void ct_assert_server_done_at(const fixture_server *fs, const char *file, int line) {
-  if (fixture_server_mismatches(fs) != 0) {
-    char buf[4096];
-    fixture_server_last_mismatch(fs, buf, sizeof buf);
-    print_error("fixture mismatch: %s\n", buf);
-  }
-  _assert_int_equal(fixture_server_mismatches(fs), 0, file, line);
-  _assert_int_equal(fixture_server_pending(fs), 0, file, line);
-}
-
-void ct_clean_env(void) {
-  unsetenv("MISTRAL_API_KEY");
-  unsetenv("MISTRAL_SERVER_URL");
 }
 
 char *ct_write_temp(const void *data, size_t len) {
@@ -236,54 +163,8 @@ unsigned char *ct_base64_decode(const char *text, size_t *len) {
   return out;
 }
 
-int ct_utf8_valid(const char *str) {
-  const unsigned char *s = (const unsigned char *)str;
-  while (*s) {
-    uint32_t cp;
-    int extra;
-    if (s[0] < 0x80) {
-      s++;
-      continue;
-    } else if ((s[0] & 0xE0) == 0xC0) {
-      cp = s[0] & 0x1Fu;
-      extra = 1;
-    } else if ((s[0] & 0xF0) == 0xE0) {
-      cp = s[0] & 0x0Fu;
-      extra = 2;
-    } else if ((s[0] & 0xF8) == 0xF0) {
-      cp = s[0] & 0x07u;
-      extra = 3;
-    } else {
-      return 0;
-    }
-    for (int k = 1; k <= extra; k++) {
-      if ((s[k] & 0xC0) != 0x80) return 0; /* also catches the NUL */
-      cp = (cp << 6) | (s[k] & 0x3Fu);
-    }
-    static const uint32_t min_cp[4] = {0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    s += extra + 1;
-  }
-  return 1;
-}
-
 static fixture_server *idle_server;
 static mistral_client *idle_client;
-
-static void check_message(const char *what, const char *msg, const char *needle,
-                          const char *needle2, const char *file, int line) {
-  if (!ct_utf8_valid(msg)) {
-    print_error("%s: the error message is not valid UTF-8\n", what);
-    _fail(file, line);
-  }
-  const char *needles[2] = {needle, needle2};
-  for (int i = 0; i < 2; i++) {
-    if (needles[i] && !strstr(msg, needles[i])) {
-      print_error("%s: error message \"%s\" does not name \"%s\"\n", what, msg, needles[i]);
-      _fail(file, line);
-    }
-  }
-}
 
 void ct_assert_rejected_at(const mistral_chat_request *req, int code, const char *needle,
                            const char *needle2, const char *file, int line) {
@@ -298,7 +179,7 @@ void ct_assert_rejected_at(const mistral_chat_request *req, int code, const char
     if (rc == MISTRAL_OK) mistral_free(text);
     _fail(file, line);
   }
-  check_message("to_json", mistral_error_message(err), needle, needle2, file, line);
+  tu_assert_message_at("to_json", mistral_error_message(err), needle, needle2, file, line);
   char *first = strdup(mistral_error_message(err));
 
   /* One idle server for the whole process: nothing is ever queued on it,
@@ -306,7 +187,7 @@ void ct_assert_rejected_at(const mistral_chat_request *req, int code, const char
   if (!idle_server) {
     idle_server = fixture_server_start(CT_KEY);
     _assert_true(idle_server != NULL, "fs", file, line);
-    idle_client = ct_client(idle_server);
+    idle_client = tu_client(idle_server, CT_KEY, 0);
   }
   fixture_server *fs = idle_server;
   mistral_client *client = idle_client;
@@ -318,7 +199,8 @@ void ct_assert_rejected_at(const mistral_chat_request *req, int code, const char
                 mistral_error_code(err), mistral_error_message(err));
     _fail(file, line);
   }
-  check_message("chat_complete", mistral_error_message(err), needle, needle2, file, line);
+  tu_assert_message_at("chat_complete", mistral_error_message(err), needle, needle2, file,
+                       line);
   /* The same failure as to_json reported, and nothing reached the server. */
   _assert_string_equal(first, mistral_error_message(err), file, line);
   _assert_int_equal(mistral_error_http_status(err), 0, file, line);

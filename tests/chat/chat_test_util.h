@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <mistral/mistral.h>
 
-#include "fixture_server.h"
+#include "test_util.h"
 
 /* The model and the one user message of ct_base_request(). */
 #define CT_MODEL "mistral-small-latest"
@@ -54,25 +54,6 @@ void ct_assert_to_json_fails_at(const mistral_chat_request *req, int code, const
 #define ct_assert_to_json_fails(req, code, needle) \
   ct_assert_to_json_fails_at((req), (code), (needle), NULL, __FILE__, __LINE__)
 
-/* MISTRAL_FIXTURES "/chat/request/" name, malloc'd. */
-char *ct_fixture_path(const char *name);
-
-/* Starts a fixture server with CT_KEY and queues the fixtures named (in
- * tests/fixtures/chat/request/), NULL-terminated. */
-fixture_server *ct_server_start(const char *fixture, ...);
-
-/* A client talking to fs with CT_KEY. */
-mistral_client *ct_client(const fixture_server *fs);
-
-/* Asserts that every queued exchange was served and nothing mismatched
- * (printing the last mismatch otherwise). */
-void ct_assert_server_done_at(const fixture_server *fs, const char *file, int line);
-#define ct_assert_server_done(fs) ct_assert_server_done_at((fs), __FILE__, __LINE__)
-
-/* Removes MISTRAL_API_KEY and MISTRAL_SERVER_URL from the environment so a
- * developer's settings cannot change the tests. */
-void ct_clean_env(void);
-
 /* Writes len bytes to a new temporary file; returns its malloc'd path (the
  * caller unlinks and frees it). */
 char *ct_write_temp(const void *data, size_t len);
@@ -80,10 +61,6 @@ char *ct_write_temp(const void *data, size_t len);
 /* Strict base64 (RFC 4648, padded) decoder; returns a malloc'd buffer and
  * its length in *len, or NULL when text is not valid base64. */
 unsigned char *ct_base64_decode(const char *text, size_t *len);
-
-/* Non-zero when s is valid UTF-8 (RFC 3629: no overlongs, no surrogates,
- * nothing above U+10FFFF). Written apart from the library's own check. */
-int ct_utf8_valid(const char *s);
 
 /* Asserts that to_json and mistral_chat_complete (against a fixture server
  * with nothing queued, shared by the process) both fail with code and an error message, valid

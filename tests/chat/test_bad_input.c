@@ -321,9 +321,8 @@ static void test_null_values(void **state) {
 /* mistral_chat_complete's own pointers. */
 static void test_null_complete_arguments(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(CT_KEY);
-  assert_non_null(fs);
-  mistral_client *client = ct_client(fs);
+  fixture_server *fs = tu_server_start(CT_KEY, NULL);
+  mistral_client *client = tu_client(fs, CT_KEY, 0);
   mistral_chat_request *req = ct_base_request();
   mistral_error *err = mistral_error_new();
   static mistral_chat_response sentinel;
@@ -1074,9 +1073,8 @@ static void test_bad_image_files(void **state) {
 
 static void test_no_api_key(void **state) {
   (void)state;
-  ct_clean_env();
-  fixture_server *fs = fixture_server_start(CT_KEY);
-  assert_non_null(fs);
+  tu_clean_env();
+  fixture_server *fs = tu_server_start(CT_KEY, NULL);
   mistral_client *client = NULL;
   assert_int_equal(mistral_client_new(&client), MISTRAL_OK);
   assert_int_equal(mistral_client_set_server_url(client, fixture_server_url(fs)), MISTRAL_OK);
@@ -1117,7 +1115,7 @@ static int teardown_group(void **state) {
 }
 
 int main(void) {
-  ct_clean_env();
+  tu_clean_env();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_null_request),
       cmocka_unit_test(test_null_message),

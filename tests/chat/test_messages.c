@@ -431,8 +431,9 @@ static void test_many_messages(void **state) {
 
 static void test_add_assistant_message_from_response(void **state) {
   (void)state;
-  fixture_server *fs = ct_server_start("assistant-chunks-tools.fixture", NULL);
-  mistral_client *client = ct_client(fs);
+  fixture_server *fs =
+      tu_server_start(CT_KEY, "chat/request/assistant-chunks-tools.fixture", NULL);
+  mistral_client *client = tu_client(fs, CT_KEY, 0);
   mistral_error *err = mistral_error_new();
 
   mistral_chat_request *req = NULL;
@@ -451,7 +452,7 @@ static void test_add_assistant_message_from_response(void **state) {
   int rc = mistral_chat_complete(&resp, client, req, err);
   if (rc != MISTRAL_OK) print_error("chat_complete: %s\n", mistral_error_message(err));
   assert_int_equal(rc, MISTRAL_OK);
-  ct_assert_server_done(fs);
+  tu_assert_served(fs);
   assert_int_equal(resp->choice_count, 1);
   const mistral_assistant_message *am = resp->choices[0]->message;
   assert_int_equal(am->chunk_count, 2);
@@ -547,7 +548,7 @@ static void test_add_assistant_message_by_hand(void **state) {
 }
 
 int main(void) {
-  ct_clean_env();
+  tu_clean_env();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_text_message_each_role),
       cmocka_unit_test(test_null_text),

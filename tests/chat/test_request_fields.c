@@ -652,7 +652,7 @@ static void test_stream_json_adds_stream_true(void **state) {
 }
 
 int main(void) {
-  ct_clean_env();
+  tu_clean_env();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fresh_request_has_only_model_and_messages),
       cmocka_unit_test(test_to_json_is_compact),

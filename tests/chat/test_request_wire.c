@@ -23,8 +23,10 @@
  * and checks that the exchange matched and that the body on the wire is
  * byte for byte the to_json text. */
 static mistral_chat_response *send_one(const char *fixture, const mistral_chat_request *req) {
-  fixture_server *fs = ct_server_start(fixture, NULL);
-  mistral_client *client = ct_client(fs);
+  char rel[256];
+  snprintf(rel, sizeof rel, "chat/request/%s", fixture);
+  fixture_server *fs = tu_server_start(CT_KEY, rel, NULL);
+  mistral_client *client = tu_client(fs, CT_KEY, 0);
   mistral_error *err = mistral_error_new();
   mistral_chat_response *resp = NULL;
   int rc = mistral_chat_complete(&resp, client, req, err);
@@ -36,7 +38,7 @@ static mistral_chat_response *send_one(const char *fixture, const mistral_chat_r
   }
   assert_int_equal(rc, MISTRAL_OK);
   assert_non_null(resp);
-  ct_assert_server_done(fs);
+  tu_assert_served(fs);
   assert_int_equal(fixture_server_requests(fs), 1);
 
   char *raw = fixture_server_received(fs, 0);
@@ -325,8 +327,8 @@ static void test_json_schema_prefix(void **state) {
  * server: the fixtures above do check the body. */
 static void test_fixture_catches_a_changed_field(void **state) {
   (void)state;
-  fixture_server *fs = ct_server_start("minimal.fixture", NULL);
-  mistral_client *client = ct_client(fs);
+  fixture_server *fs = tu_server_start(CT_KEY, "chat/request/minimal.fixture", NULL);
+  mistral_client *client = tu_client(fs, CT_KEY, 0);
   mistral_chat_request *req = NULL;
   assert_int_equal(mistral_chat_request_new(&req, "mistral-small-latest"), MISTRAL_OK);
   assert_int_equal(mistral_chat_request_add_message(
@@ -354,7 +356,7 @@ static void test_fixture_catches_a_changed_field(void **state) {
 }
 
 int main(void) {
-  ct_clean_env();
+  tu_clean_env();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_minimal),
       cmocka_unit_test(test_all_fields),

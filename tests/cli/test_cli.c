@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,182 +26,40 @@
 #include <jansson.h>
 
 #include "fixture.h"
-#include "fixture_server.h"
-
-extern char **environ;
+#include "test_util.h"
 
 /* The fake key of these tests (also in tests/fixtures/cli/key-echo.fixture). */
 #define CLI_TEST_KEY "cli-test-key-0d9e8f7a6b5c"
 #define HELLO_PROMPT "Say hello in one short sentence."
 #define HELLO_ANSWER "Hello there, nice to meet you!"
 
-static const char *cli_path;     /* argv[1] */
-static const char *fixtures_dir; /* $MISTRAL_FIXTURES */
+static const char *cli_path; /* argv[1] */
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
-
-typedef struct ctx {
-  fixture_server *fs;
-  char dir[256];      /* a fresh temporary directory */
-  char url_env[128];  /* MISTRAL_SERVER_URL=... */
-} ctx;
-
-typedef struct run_result {
-  int status; /* exit status; -1 if killed by a signal */
-  char *out;
-  size_t out_len;
-  char *err;
-  size_t err_len;
-} run_result;
-
-static void result_free(run_result *r) {
-  free(r->out);
-  free(r->err);
-  memset(r, 0, sizeof *r);
-}
-
-static char *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  for (;;) {
-    if (!buf) break;
-    if (cap - n < 2) {
-      char *grown = realloc(buf, cap * 2);
-      if (!grown) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = grown;
-      cap *= 2;
-    }
-    size_t got = fread(buf + n, 1, cap - n - 1, f);
-    if (got == 0) break;
-    n += got;
-  }
-  fclose(f);
-  if (buf) buf[n] = '\0';
-  if (len) *len = n;
-  return buf;
-}
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
-  assert_non_null(f);
-  assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-  assert_int_equal(fclose(f), 0);
-}
-
-static void path_in(const ctx *c, const char *name, char *buf, size_t len) {
-  int n = snprintf(buf, len, "%s/%s", c->dir, name);
-  assert_true(n > 0 && (size_t)n < len);
-}
-
-static void fixture_path(const char *name, char *buf, size_t len) {
-  int n = snprintf(buf, len, "%s/cli/%s", fixtures_dir, name);
-  assert_true(n > 0 && (size_t)n < len);
-}
-
-static void expect_fixture(ctx *c, const char *name, unsigned repeat) {
-  char path[1024];
-  fixture_path(name, path, sizeof path);
-  assert_int_equal(fixture_server_expect(c->fs, path, repeat), 0);
-}
-
-/* The response body of a fixture under tests/fixtures/cli. */
-static char *fixture_response_body(const char *name) {
-  char path[1024], err[256];
-  fixture_path(name, path, sizeof path);
-  fixture *fx = fixture_load(path, err, sizeof err);
-  assert_non_null(fx);
-  char *body = malloc(fx->resp_body_len + 1);
-  assert_non_null(body);
-  memcpy(body, fx->resp_body, fx->resp_body_len + 1);
-  fixture_free(fx);
-  return body;
-}
 
 /* Which MISTRAL_* variables the child gets. */
 typedef enum { ENV_SERVER_AND_KEY, ENV_SERVER_ONLY, ENV_NONE } env_kind;
 
 /* Runs the program with args (NULL-terminated, without argv[0]), stdin
- * from stdin_text (NULL: /dev/null), the inherited environment minus
- * MISTRAL_API_KEY and MISTRAL_SERVER_URL, plus extra ("NAME=value",
- * NULL-terminated; may be NULL). */
-static void run_env(ctx *c, run_result *r, const char *stdin_text, const char *const *extra,
-                    const char *const *args) {
-  memset(r, 0, sizeof *r);
-  char in_path[512], out_path[512], err_path[512];
-  path_in(c, "stdin", in_path, sizeof in_path);
-  path_in(c, "stdout", out_path, sizeof out_path);
-  path_in(c, "stderr", err_path, sizeof err_path);
-  if (stdin_text) write_file(in_path, stdin_text);
-
-  size_t nargs = 0, nenv = 0, nextra = 0;
-  while (args[nargs]) nargs++;
-  while (environ[nenv]) nenv++;
-  while (extra && extra[nextra]) nextra++;
-
-  char **argv = calloc(nargs + 2, sizeof *argv);
-  char **envp = calloc(nenv + nextra + 1, sizeof *envp);
-  assert_non_null(argv);
-  assert_non_null(envp);
-  argv[0] = (char *)cli_path;
-  for (size_t i = 0; i < nargs; i++) argv[i + 1] = (char *)args[i];
-  size_t e = 0;
-  for (size_t i = 0; i < nenv; i++)
-    if (strncmp(environ[i], "MISTRAL_API_KEY=", 16) != 0 &&
-        strncmp(environ[i], "MISTRAL_SERVER_URL=", 19) != 0)
-      envp[e++] = environ[i];
-  for (size_t i = 0; i < nextra; i++) envp[e++] = (char *)extra[i];
-
-  posix_spawn_file_actions_t fa;
-  assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-  assert_int_equal(posix_spawn_file_actions_addopen(&fa, 0, stdin_text ? in_path : "/dev/null",
-                                                    O_RDONLY, 0),
-                   0);
-  assert_int_equal(
-      posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
-  assert_int_equal(
-      posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
-  pid_t pid;
-  int rc = posix_spawn(&pid, cli_path, &fa, NULL, argv, envp);
-  posix_spawn_file_actions_destroy(&fa);
-  free(argv);
-  free(envp);
-  assert_int_equal(rc, 0);
-
-  int wstatus;
-  while (waitpid(pid, &wstatus, 0) < 0) assert_int_equal(errno, EINTR);
-  r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
-  r->out = read_all(out_path, &r->out_len);
-  r->err = read_all(err_path, &r->err_len);
-  assert_non_null(r->out);
-  assert_non_null(r->err);
-  if (r->status == -1) fail_msg("mistral was killed by signal %d", WTERMSIG(wstatus));
+ * from stdin_text (NULL: /dev/null), the inherited environment minus its
+ * MISTRAL_* variables, plus extra ("NAME=value", NULL-terminated; may be
+ * NULL). */
+static void run_env(tu_cli_ctx *c, tu_cli_result *r, const char *stdin_text,
+                    const char *const *extra, const char *const *args) {
+  tu_run_cli(r, c->program, args, extra, stdin_text, stdin_text ? strlen(stdin_text) : 0);
 }
 
 /* Runs with the server's URL and the test key in the environment. */
-static void run_in(ctx *c, run_result *r, env_kind kind, const char *stdin_text,
+static void run_in(tu_cli_ctx *c, tu_cli_result *r, env_kind kind, const char *stdin_text,
                    const char *const *args) {
   const char *extra[3] = {NULL, NULL, NULL};
   if (kind != ENV_NONE) extra[0] = c->url_env;
-  if (kind == ENV_SERVER_AND_KEY) extra[1] = "MISTRAL_API_KEY=" CLI_TEST_KEY;
+  if (kind == ENV_SERVER_AND_KEY) extra[1] = c->key_env;
   run_env(c, r, stdin_text, extra, args);
 }
 
-#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define RUN(c, r, ...) run_in((c), (r), ENV_SERVER_AND_KEY, NULL, ARGS(__VA_ARGS__))
-
-/* stderr is exactly one line "mistral: ...". */
-static void assert_one_error_line(const run_result *r) {
-  if (r->err_len == 0 || strncmp(r->err, "mistral: ", 9) != 0 ||
-      strchr(r->err, '\n') != r->err + r->err_len - 1)
-    fail_msg("expected one line 'mistral: ...' on stderr, got \"%s\"", r->err);
-}
+#define RUN(c, r, ...) run_in((c), (r), ENV_SERVER_AND_KEY, NULL, TU_ARGS(__VA_ARGS__))
 
 static size_t count_of(const char *hay, const char *needle) {
   size_t n = 0;
@@ -211,71 +68,27 @@ static size_t count_of(const char *hay, const char *needle) {
 }
 
 static int setup(void **state) {
-  ctx *c = calloc(1, sizeof *c);
-  if (!c) return -1;
-  c->fs = fixture_server_start(CLI_TEST_KEY);
-  if (!c->fs) {
-    free(c);
-    return -1;
-  }
-  snprintf(c->url_env, sizeof c->url_env, "MISTRAL_SERVER_URL=%s", fixture_server_url(c->fs));
-  const char *tmp = getenv("TMPDIR");
-  snprintf(c->dir, sizeof c->dir, "%s/mistral-cli-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(c->dir)) {
-    fixture_server_stop(c->fs);
-    free(c);
-    return -1;
-  }
-  *state = c;
-  return 0;
+  *state = tu_cli_ctx_new(cli_path, CLI_TEST_KEY);
+  return *state ? 0 : -1;
 }
 
-static void remove_dir(const char *dir) {
-  DIR *d = opendir(dir);
-  if (!d) return;
-  struct dirent *de;
-  char path[1024];
-  while ((de = readdir(d)) != NULL) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-    unlink(path);
-  }
-  closedir(d);
-  rmdir(dir);
-}
+static int teardown(void **state) { return tu_cli_ctx_free(*state); }
 
-static int teardown(void **state) {
-  ctx *c = *state;
-  size_t mismatches = fixture_server_mismatches(c->fs);
-  size_t pending = fixture_server_pending(c->fs);
-  char last[2048];
-  fixture_server_last_mismatch(c->fs, last, sizeof last);
-  fixture_server_stop(c->fs);
-  remove_dir(c->dir);
-  free(c);
-  if (mismatches || pending) {
-    fprintf(stderr, "fixture server: %zu mismatches, %zu pending; last mismatch: %s\n",
-            mismatches, pending, last);
-    return -1;
-  }
-  return 0;
-}
-
-static char *record_into(ctx *c, const char *name, int expect_status, const char *const *args,
-                         char **stdout_text);
+static char *record_into(tu_cli_ctx *c, const char *name, int expect_status,
+                         const char *const *args, char **stdout_text);
 
 /* ------------------------------------------------------------------------ */
 /* chat                                                                     */
 
 static void test_chat_prints_text(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "chat-hello.fixture", 1);
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/chat-hello.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "chat", "Say", "hello", "in", "one", "short", "sentence.");
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, HELLO_ANSWER "\n");
   assert_string_equal(r.err, "");
-  result_free(&r);
+  tu_cli_result_free(&r);
 
   /* The program names itself in the User-Agent. */
   char *req = fixture_server_received(c->fs, 0);
@@ -286,56 +99,56 @@ static void test_chat_prints_text(void **state) {
 }
 
 static void test_chat_prompt_from_stdin(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "chat-hello.fixture", 2);
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/chat-hello.fixture", 2);
+  tu_cli_result r;
   /* Trailing line breaks are not part of the prompt. */
-  run_in(c, &r, ENV_SERVER_AND_KEY, HELLO_PROMPT "\n", ARGS("chat"));
+  run_in(c, &r, ENV_SERVER_AND_KEY, HELLO_PROMPT "\n", TU_ARGS("chat"));
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, HELLO_ANSWER "\n");
   assert_string_equal(r.err, "");
-  result_free(&r);
-  run_in(c, &r, ENV_SERVER_AND_KEY, HELLO_PROMPT "\r\n\n", ARGS("chat", "--model",
+  tu_cli_result_free(&r);
+  run_in(c, &r, ENV_SERVER_AND_KEY, HELLO_PROMPT "\r\n\n", TU_ARGS("chat", "--model",
                                                                  "mistral-small-latest"));
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, HELLO_ANSWER "\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_chat_options_reach_the_wire(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "chat-options.fixture", 1);
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/chat-options.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "chat", "-m", "mistral-large-latest", "-s", "Reply with a JSON object only.", "-t",
       "0.2", "--max-tokens", "64", "--seed", "42", "--json", "Name two primary colors.");
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, "{\"colors\": [\"red\", \"blue\"]}\n");
   assert_string_equal(r.err, "");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_chat_option_spellings(void **state) {
-  ctx *c = *state;
+  tu_cli_ctx *c = *state;
   /* "--name=value", "-xVALUE", long names for short options, options
    * between the prompt's words, "--" before the last words. */
-  expect_fixture(c, "chat-options.fixture", 2);
-  run_result r;
+  tu_expect(c->fs, "cli/chat-options.fixture", 2);
+  tu_cli_result r;
   RUN(c, &r, "chat", "--model=mistral-large-latest", "--system=Reply with a JSON object only.",
       "-t0.2", "Name", "--max-tokens=64", "two", "--json", "--seed", "42", "--", "primary",
       "colors.");
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, "{\"colors\": [\"red\", \"blue\"]}\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
   RUN(c, &r, "chat", "--temperature", "2e-1", "--model", "mistral-large-latest", "-s",
       "Reply with a JSON object only.", "--max-tokens", "+64", "--seed=42", "--json",
       "Name two primary colors.");
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, "{\"colors\": [\"red\", \"blue\"]}\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_chat_prompt_after_double_dash(void **state) {
-  ctx *c = *state;
+  tu_cli_ctx *c = *state;
   static const char fixture_text[] =
       "=== request\n"
       "POST /v1/chat/completions\n"
@@ -353,30 +166,30 @@ static void test_chat_prompt_after_double_dash(void **state) {
       "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,\"total_tokens\":14,"
       "\"completion_tokens\":2}}\n";
   assert_int_equal(fixture_server_expect_text(c->fs, fixture_text, 1), 0);
-  run_result r;
+  tu_cli_result r;
   RUN(c, &r, "chat", "--", "-5", "degrees", "-h", "is", "cold?");
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, "Yes.\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_chat_raw_prints_json(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "chat-hello.fixture", 1);
-  char *body = fixture_response_body("chat-hello.fixture");
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/chat-hello.fixture", 1);
+  char *body = tu_fixture_body("cli/chat-hello.fixture", NULL);
+  tu_cli_result r;
   RUN(c, &r, "chat", "--raw", HELLO_PROMPT);
   assert_int_equal(r.status, 0);
   assert_int_equal(r.out_len, strlen(body) + 1);
   assert_memory_equal(r.out, body, strlen(body));
   assert_int_equal(r.out[r.out_len - 1], '\n');
   assert_string_equal(r.err, "");
-  result_free(&r);
+  tu_cli_result_free(&r);
   free(body);
 }
 
 static void test_chat_deprecation_warning(void **state) {
-  ctx *c = *state;
+  tu_cli_ctx *c = *state;
   static const char fixture_text[] =
       "=== request\n"
       "POST /v1/chat/completions\n"
@@ -394,19 +207,19 @@ static void test_chat_deprecation_warning(void **state) {
       "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":4,\"total_tokens\":7,"
       "\"completion_tokens\":3}}\n";
   assert_int_equal(fixture_server_expect_text(c->fs, fixture_text, 1), 0);
-  run_result r;
+  tu_cli_result r;
   RUN(c, &r, "chat", "-m", "open-mistral-7b", "Hi");
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, "Hello!\n");
-  assert_one_error_line(&r);
+  tu_assert_one_error_line(&r);
   assert_non_null(strstr(r.err, "deprecated"));
   assert_non_null(strstr(r.err, "2025-03-30T00:00:00Z"));
-  result_free(&r);
+  tu_cli_result_free(&r);
 
   /* record keeps the header. */
   assert_int_equal(fixture_server_expect_text(c->fs, fixture_text, 1), 0);
   char *text = record_into(c, "deprecated.fixture", 0,
-                           ARGS("POST", "/v1/chat/completions",
+                           TU_ARGS("POST", "/v1/chat/completions",
                                 "{\"model\":\"open-mistral-7b\",\"messages\":[{\"role\":"
                                 "\"user\",\"content\":\"Hi\"}]}"),
                            NULL);
@@ -418,76 +231,76 @@ static void test_chat_deprecation_warning(void **state) {
 /* Failures and exit statuses                                               */
 
 static void test_usage_errors_exit_2(void **state) {
-  ctx *c = *state;
+  tu_cli_ctx *c = *state;
   char missing[1024];
-  path_in(c, "no-such-file.json", missing, sizeof missing);
+  tu_cli_ctx_path(c, "no-such-file.json", missing, sizeof missing);
   char at_missing[1100];
   snprintf(at_missing, sizeof at_missing, "@%s", missing);
   char out_path[1024];
-  path_in(c, "never.fixture", out_path, sizeof out_path);
+  tu_cli_ctx_path(c, "never.fixture", out_path, sizeof out_path);
 
   const char *const *cases[] = {
-      ARGS("chat", "--bogus", "hi"),
-      ARGS("chat", "-x", "hi"),
-      ARGS("chat", "-t", "abc", "hi"),
-      ARGS("chat", "-t", "0.5x", "hi"),
-      ARGS("chat", "-t", "", "hi"),
-      ARGS("chat", "-t", " 1", "hi"),
-      ARGS("chat", "-t", "nan", "hi"),
-      ARGS("chat", "-t", "inf", "hi"),
-      ARGS("chat", "-t", "1e999", "hi"),
-      ARGS("chat", "-t", "2", "hi"),          /* out of range: the library says no */
-      ARGS("chat", "--temperature=-0.5", "hi"),
-      ARGS("chat", "--max-tokens", "12abc", "hi"),
-      ARGS("chat", "--max-tokens", "-1", "hi"),
-      ARGS("chat", "--max-tokens", "99999999999999999999", "hi"),
-      ARGS("chat", "--max-tokens", "0x10", "hi"),
-      ARGS("chat", "--seed", "1e3", "hi"),
-      ARGS("chat", "--seed", "4.0", "hi"),
-      ARGS("chat", "hi", "--seed"),           /* no value */
-      ARGS("chat", "hi", "-m"),
-      ARGS("chat", "--json=yes", "hi"),
-      ARGS("chat", "--jso", "hi"),            /* no abbreviations */
-      ARGS("chat", "-m", "", "hi"),
-      ARGS("chat", ""),                       /* empty prompt */
-      ARGS("chat", "--server-url", "ftp://example.com", "hi"),
-      ARGS("chat", "\xff\xfe invalid UTF-8"),
-      ARGS("bogus"),
-      ARGS("--bogus"),
-      ARGS("help", "bogus"),
-      ARGS("raw"),
-      ARGS("raw", "GET"),
-      ARGS("raw", "GET", "/v1/models", "{}", "extra"),
-      ARGS("raw", "FETCH", "/v1/models"),
-      ARGS("raw", "GET", "v1/models"),
-      ARGS("raw", "GET", "/v1/mod els"),
-      ARGS("raw", "POST", "/v1/chat/completions", "{not json"),
-      ARGS("raw", "POST", "/v1/chat/completions", at_missing),
-      ARGS("record", "GET", "/v1/models"),    /* no --out */
-      ARGS("record", "--out", "", "GET", "/v1/models"),
-      ARGS("record", "--out", out_path, "--bogus", "GET", "/v1/models"),
+      TU_ARGS("chat", "--bogus", "hi"),
+      TU_ARGS("chat", "-x", "hi"),
+      TU_ARGS("chat", "-t", "abc", "hi"),
+      TU_ARGS("chat", "-t", "0.5x", "hi"),
+      TU_ARGS("chat", "-t", "", "hi"),
+      TU_ARGS("chat", "-t", " 1", "hi"),
+      TU_ARGS("chat", "-t", "nan", "hi"),
+      TU_ARGS("chat", "-t", "inf", "hi"),
+      TU_ARGS("chat", "-t", "1e999", "hi"),
+      TU_ARGS("chat", "-t", "2", "hi"),          /* out of range: the library says no */
+      TU_ARGS("chat", "--temperature=-0.5", "hi"),
+      TU_ARGS("chat", "--max-tokens", "12abc", "hi"),
+      TU_ARGS("chat", "--max-tokens", "-1", "hi"),
+      TU_ARGS("chat", "--max-tokens", "99999999999999999999", "hi"),
+      TU_ARGS("chat", "--max-tokens", "0x10", "hi"),
+      TU_ARGS("chat", "--seed", "1e3", "hi"),
+      TU_ARGS("chat", "--seed", "4.0", "hi"),
+      TU_ARGS("chat", "hi", "--seed"),           /* no value */
+      TU_ARGS("chat", "hi", "-m"),
+      TU_ARGS("chat", "--json=yes", "hi"),
+      TU_ARGS("chat", "--jso", "hi"),            /* no abbreviations */
+      TU_ARGS("chat", "-m", "", "hi"),
+      TU_ARGS("chat", ""),                       /* empty prompt */
+      TU_ARGS("chat", "--server-url", "ftp://example.com", "hi"),
+      TU_ARGS("chat", "\xff\xfe invalid UTF-8"),
+      TU_ARGS("bogus"),
+      TU_ARGS("--bogus"),
+      TU_ARGS("help", "bogus"),
+      TU_ARGS("raw"),
+      TU_ARGS("raw", "GET"),
+      TU_ARGS("raw", "GET", "/v1/models", "{}", "extra"),
+      TU_ARGS("raw", "FETCH", "/v1/models"),
+      TU_ARGS("raw", "GET", "v1/models"),
+      TU_ARGS("raw", "GET", "/v1/mod els"),
+      TU_ARGS("raw", "POST", "/v1/chat/completions", "{not json"),
+      TU_ARGS("raw", "POST", "/v1/chat/completions", at_missing),
+      TU_ARGS("record", "GET", "/v1/models"),    /* no --out */
+      TU_ARGS("record", "--out", "", "GET", "/v1/models"),
+      TU_ARGS("record", "--out", out_path, "--bogus", "GET", "/v1/models"),
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    run_result r;
+    tu_cli_result r;
     run_in(c, &r, ENV_SERVER_AND_KEY, NULL, cases[i]);
     if (r.status != 2)
       fail_msg("case %zu (%s %s): exit %d, stderr \"%s\"", i, cases[i][0],
                cases[i][1] ? cases[i][1] : "", r.status, r.err);
-    assert_one_error_line(&r);
+    tu_assert_one_error_line(&r);
     assert_string_equal(r.out, "");
-    result_free(&r);
+    tu_cli_result_free(&r);
   }
   /* No argument at all. */
-  run_result r;
+  tu_cli_result r;
   run_in(c, &r, ENV_SERVER_AND_KEY, NULL, (const char *const[]){NULL});
   assert_int_equal(r.status, 2);
-  assert_one_error_line(&r);
-  result_free(&r);
+  tu_assert_one_error_line(&r);
+  tu_cli_result_free(&r);
   /* An empty prompt on stdin. */
-  run_in(c, &r, ENV_SERVER_AND_KEY, "\n", ARGS("chat"));
+  run_in(c, &r, ENV_SERVER_AND_KEY, "\n", TU_ARGS("chat"));
   assert_int_equal(r.status, 2);
-  assert_one_error_line(&r);
-  result_free(&r);
+  tu_assert_one_error_line(&r);
+  tu_cli_result_free(&r);
 
   /* Nothing reached the server, and no file was written. */
   assert_int_equal(fixture_server_requests(c->fs), 0);
@@ -495,146 +308,146 @@ static void test_usage_errors_exit_2(void **state) {
 }
 
 static void test_missing_key_exits_2(void **state) {
-  ctx *c = *state;
-  run_result r;
-  run_in(c, &r, ENV_SERVER_ONLY, NULL, ARGS("chat", HELLO_PROMPT));
+  tu_cli_ctx *c = *state;
+  tu_cli_result r;
+  run_in(c, &r, ENV_SERVER_ONLY, NULL, TU_ARGS("chat", HELLO_PROMPT));
   assert_int_equal(r.status, 2);
-  assert_one_error_line(&r);
+  tu_assert_one_error_line(&r);
   assert_non_null(strstr(r.err, "MISTRAL_API_KEY"));
   assert_string_equal(r.out, "");
-  result_free(&r);
-  run_in(c, &r, ENV_SERVER_ONLY, NULL, ARGS("raw", "GET", "/v1/models"));
+  tu_cli_result_free(&r);
+  run_in(c, &r, ENV_SERVER_ONLY, NULL, TU_ARGS("raw", "GET", "/v1/models"));
   assert_int_equal(r.status, 2);
-  assert_one_error_line(&r);
-  result_free(&r);
+  tu_assert_one_error_line(&r);
+  tu_cli_result_free(&r);
   assert_int_equal(fixture_server_requests(c->fs), 0);
 }
 
 static void test_invalid_environment_exits_2(void **state) {
-  ctx *c = *state;
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_cli_result r;
   run_env(c, &r, NULL,
-          ARGS("MISTRAL_API_KEY=" CLI_TEST_KEY, "MISTRAL_SERVER_URL=gopher://127.0.0.1:1"),
-          ARGS("chat", HELLO_PROMPT));
+          TU_ARGS("MISTRAL_API_KEY=" CLI_TEST_KEY, "MISTRAL_SERVER_URL=gopher://127.0.0.1:1"),
+          TU_ARGS("chat", HELLO_PROMPT));
   assert_int_equal(r.status, 2);
-  assert_one_error_line(&r);
+  tu_assert_one_error_line(&r);
   assert_non_null(strstr(r.err, "MISTRAL_SERVER_URL"));
-  result_free(&r);
+  tu_cli_result_free(&r);
   assert_int_equal(fixture_server_requests(c->fs), 0);
 }
 
 static void test_unauthorized_exits_3(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "chat-401.fixture", 1);
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/chat-401.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "chat", "Is this key still valid?");
   assert_int_equal(r.status, 3);
-  assert_one_error_line(&r);
+  tu_assert_one_error_line(&r);
   assert_non_null(strstr(r.err, "401"));
   assert_null(strstr(r.err, CLI_TEST_KEY));
   assert_string_equal(r.out, "");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_connection_refused_exits_4(void **state) {
-  ctx *c = *state;
+  tu_cli_ctx *c = *state;
   /* A port that was just listening and is closed now. */
-  fixture_server *gone = fixture_server_start(NULL);
-  assert_non_null(gone);
+  fixture_server *gone = tu_server_start(NULL, NULL);
   char url_env[128];
   snprintf(url_env, sizeof url_env, "MISTRAL_SERVER_URL=%s", fixture_server_url(gone));
   fixture_server_stop(gone);
-  run_result r;
-  run_env(c, &r, NULL, ARGS(url_env, "MISTRAL_API_KEY=" CLI_TEST_KEY),
-          ARGS("chat", HELLO_PROMPT));
+  tu_cli_result r;
+  run_env(c, &r, NULL, TU_ARGS(url_env, "MISTRAL_API_KEY=" CLI_TEST_KEY),
+          TU_ARGS("chat", HELLO_PROMPT));
   assert_int_equal(r.status, 4);
-  assert_one_error_line(&r);
+  tu_assert_one_error_line(&r);
   assert_string_equal(r.out, "");
-  result_free(&r);
-  run_env(c, &r, NULL, ARGS(url_env, "MISTRAL_API_KEY=" CLI_TEST_KEY),
-          ARGS("raw", "GET", "/v1/models"));
+  tu_cli_result_free(&r);
+  run_env(c, &r, NULL, TU_ARGS(url_env, "MISTRAL_API_KEY=" CLI_TEST_KEY),
+          TU_ARGS("raw", "GET", "/v1/models"));
   assert_int_equal(r.status, 4);
-  assert_one_error_line(&r);
-  result_free(&r);
+  tu_assert_one_error_line(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_bad_response_exits_1(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "chat-bad-response.fixture", 1);
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/chat-bad-response.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "chat", "Are you there?");
   assert_int_equal(r.status, 1);
-  assert_one_error_line(&r);
+  tu_assert_one_error_line(&r);
   assert_string_equal(r.out, "");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 /* ------------------------------------------------------------------------ */
 /* raw                                                                      */
 
 static void test_raw_get(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "models-list.fixture", 2);
-  char *body = fixture_response_body("models-list.fixture");
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/models-list.fixture", 2);
+  char *body = tu_fixture_body("cli/models-list.fixture", NULL);
+  tu_cli_result r;
   RUN(c, &r, "raw", "GET", "/v1/models");
   assert_int_equal(r.status, 0);
   assert_int_equal(r.out_len, strlen(body) + 1);
   assert_memory_equal(r.out, body, strlen(body));
   assert_string_equal(r.err, "");
-  result_free(&r);
+  tu_cli_result_free(&r);
   /* The method in lower case and --server-url instead of the environment. */
   const char *url = fixture_server_url(c->fs);
-  run_env(c, &r, NULL, ARGS("MISTRAL_API_KEY=" CLI_TEST_KEY, "MISTRAL_SERVER_URL=http://127.0.0.1:1"),
-          ARGS("raw", "--server-url", url, "get", "/v1/models"));
+  run_env(c, &r, NULL,
+          TU_ARGS("MISTRAL_API_KEY=" CLI_TEST_KEY, "MISTRAL_SERVER_URL=http://127.0.0.1:1"),
+          TU_ARGS("raw", "--server-url", url, "get", "/v1/models"));
   assert_int_equal(r.status, 0);
   assert_memory_equal(r.out, body, strlen(body));
-  result_free(&r);
+  tu_cli_result_free(&r);
   free(body);
 }
 
 static void test_raw_post_body_sources(void **state) {
-  ctx *c = *state;
+  tu_cli_ctx *c = *state;
   static const char request[] =
       "{\"model\":\"mistral-small-latest\",\"messages\":[{\"role\":\"user\","
       "\"content\":\"" HELLO_PROMPT "\"}]}";
-  expect_fixture(c, "chat-hello.fixture", 3);
-  char *body = fixture_response_body("chat-hello.fixture");
+  tu_expect(c->fs, "cli/chat-hello.fixture", 3);
+  char *body = tu_fixture_body("cli/chat-hello.fixture", NULL);
   char file[1024], at_file[1100];
-  path_in(c, "body.json", file, sizeof file);
-  write_file(file, request);
+  tu_cli_ctx_path(c, "body.json", file, sizeof file);
+  tu_write_file(file, request, strlen(request));
   snprintf(at_file, sizeof at_file, "@%s", file);
 
-  run_result r;
+  tu_cli_result r;
   RUN(c, &r, "raw", "POST", "/v1/chat/completions", request);
   assert_int_equal(r.status, 0);
   assert_memory_equal(r.out, body, strlen(body));
-  result_free(&r);
+  tu_cli_result_free(&r);
   RUN(c, &r, "raw", "POST", "/v1/chat/completions", at_file);
   assert_int_equal(r.status, 0);
   assert_memory_equal(r.out, body, strlen(body));
-  result_free(&r);
-  run_in(c, &r, ENV_SERVER_AND_KEY, request, ARGS("raw", "POST", "/v1/chat/completions", "-"));
+  tu_cli_result_free(&r);
+  run_in(c, &r, ENV_SERVER_AND_KEY, request, TU_ARGS("raw", "POST", "/v1/chat/completions", "-"));
   assert_int_equal(r.status, 0);
   assert_memory_equal(r.out, body, strlen(body));
   assert_string_equal(r.err, "");
-  result_free(&r);
+  tu_cli_result_free(&r);
   free(body);
 }
 
 static void test_raw_http_error_exits_3(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "raw-404.fixture", 1);
-  char *body = fixture_response_body("raw-404.fixture");
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/raw-404.fixture", 1);
+  char *body = tu_fixture_body("cli/raw-404.fixture", NULL);
+  tu_cli_result r;
   RUN(c, &r, "raw", "GET", "/v1/models/mistral-nonexistent-model");
   assert_int_equal(r.status, 3);
-  assert_one_error_line(&r);
+  tu_assert_one_error_line(&r);
   assert_non_null(strstr(r.err, "404"));
   /* The error body is printed, as for a success. */
   assert_int_equal(r.out_len, strlen(body) + 1);
   assert_memory_equal(r.out, body, strlen(body));
-  result_free(&r);
+  tu_cli_result_free(&r);
   free(body);
 }
 
@@ -642,7 +455,7 @@ static void test_raw_http_error_exits_3(void **state) {
 /* record                                                                   */
 
 /* No temporary file of an atomic write is left in the directory. */
-static void assert_no_temporaries(const ctx *c) {
+static void assert_no_temporaries(const tu_cli_ctx *c) {
   DIR *d = opendir(c->dir);
   assert_non_null(d);
   struct dirent *de;
@@ -651,10 +464,10 @@ static void assert_no_temporaries(const ctx *c) {
   closedir(d);
 }
 
-static char *record_into(ctx *c, const char *name, int expect_status, const char *const *args,
-                         char **stdout_text) {
+static char *record_into(tu_cli_ctx *c, const char *name, int expect_status,
+                         const char *const *args, char **stdout_text) {
   char path[1024];
-  path_in(c, name, path, sizeof path);
+  tu_cli_ctx_path(c, name, path, sizeof path);
   const char *full[8] = {"record", "--out", path};
   size_t n = 3;
   for (size_t i = 0; args[i]; i++) {
@@ -662,7 +475,7 @@ static char *record_into(ctx *c, const char *name, int expect_status, const char
     full[n++] = args[i];
   }
   full[n] = NULL;
-  run_result r;
+  tu_cli_result r;
   run_in(c, &r, ENV_SERVER_AND_KEY, NULL, full);
   if (r.status != expect_status) fail_msg("record: exit %d, stderr \"%s\"", r.status, r.err);
   if (expect_status == 0) assert_string_equal(r.err, "");
@@ -672,7 +485,7 @@ static char *record_into(ctx *c, const char *name, int expect_status, const char
     free(r.out);
   free(r.err);
   assert_no_temporaries(c);
-  char *text = read_all(path, NULL);
+  char *text = tu_read_file(path, NULL);
   assert_non_null(text);
   assert_null(strstr(text, CLI_TEST_KEY));
   assert_non_null(strstr(text, "\nauthorization: Bearer {{API_KEY}}\n"));
@@ -685,15 +498,15 @@ static char *record_into(ctx *c, const char *name, int expect_status, const char
 }
 
 static void test_record_chat_replays(void **state) {
-  ctx *c = *state;
+  tu_cli_ctx *c = *state;
   static const char request[] =
       "{\"model\":\"mistral-small-latest\",\"messages\":[{\"role\":\"user\","
       "\"content\":\"" HELLO_PROMPT "\"}]}";
-  expect_fixture(c, "chat-hello.fixture", 1);
+  tu_expect(c->fs, "cli/chat-hello.fixture", 1);
   char *first_out = NULL;
-  char *text = record_into(c, "chat.fixture", 0, ARGS("POST", "/v1/chat/completions", request),
+  char *text = record_into(c, "chat.fixture", 0, TU_ARGS("POST", "/v1/chat/completions", request),
                            &first_out);
-  char *body = fixture_response_body("chat-hello.fixture");
+  char *body = tu_fixture_body("cli/chat-hello.fixture", NULL);
   /* record prints the body like raw. */
   assert_memory_equal(first_out, body, strlen(body));
   free(first_out);
@@ -710,84 +523,84 @@ static void test_record_chat_replays(void **state) {
 
   /* Replayed, it answers the same call made by chat and by raw. */
   char path[1024];
-  path_in(c, "chat.fixture", path, sizeof path);
+  tu_cli_ctx_path(c, "chat.fixture", path, sizeof path);
   assert_int_equal(fixture_server_expect(c->fs, path, 2), 0);
-  run_result r;
+  tu_cli_result r;
   RUN(c, &r, "chat", HELLO_PROMPT);
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, HELLO_ANSWER "\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
   RUN(c, &r, "raw", "POST", "/v1/chat/completions", request);
   assert_int_equal(r.status, 0);
   assert_non_null(strstr(r.out, HELLO_ANSWER));
-  result_free(&r);
+  tu_cli_result_free(&r);
   assert_int_equal(fixture_server_mismatches(c->fs), 0);
 }
 
 static void test_record_get_replays(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "models-list.fixture", 1);
-  char *text = record_into(c, "models.fixture", 0, ARGS("GET", "/v1/models"), NULL);
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/models-list.fixture", 1);
+  char *text = record_into(c, "models.fixture", 0, TU_ARGS("GET", "/v1/models"), NULL);
   /* No body: no content-type, an empty body section. */
   assert_null(strstr(text, "content-type: application/json\n\n{"));
   assert_non_null(strstr(text, "GET /v1/models\nauthorization: Bearer {{API_KEY}}\n\n=== response\n"));
   free(text);
   char path[1024];
-  path_in(c, "models.fixture", path, sizeof path);
+  tu_cli_ctx_path(c, "models.fixture", path, sizeof path);
   assert_int_equal(fixture_server_expect(c->fs, path, 1), 0);
-  run_result r;
+  tu_cli_result r;
   RUN(c, &r, "raw", "GET", "/v1/models");
   assert_int_equal(r.status, 0);
   assert_non_null(strstr(r.out, "\"id\": \"mistral-embed\""));
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_record_scrubs_echoed_key(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "key-echo.fixture", 1);
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/key-echo.fixture", 1);
   /* An error response is recorded too; the exit status still says 401. */
   char *text =
-      record_into(c, "echo.fixture", 3, ARGS("GET", "/v1/models/mistral-tiny-2312"), NULL);
+      record_into(c, "echo.fixture", 3, TU_ARGS("GET", "/v1/models/mistral-tiny-2312"), NULL);
   assert_non_null(strstr(text, "HTTP/1.1 401 Unauthorized\n"));
   assert_non_null(strstr(text, "\nx-request-id: {{API_KEY}}\n"));
   assert_non_null(strstr(text, "\"Invalid API key: {{API_KEY}}\""));
   assert_int_equal(count_of(text, "{{API_KEY}}"), 4); /* comment, request, header, body */
   free(text);
   char path[1024];
-  path_in(c, "echo.fixture", path, sizeof path);
+  tu_cli_ctx_path(c, "echo.fixture", path, sizeof path);
   assert_int_equal(fixture_server_expect(c->fs, path, 1), 0);
-  run_result r;
+  tu_cli_result r;
   RUN(c, &r, "raw", "GET", "/v1/models/mistral-tiny-2312");
   assert_int_equal(r.status, 3);
-  assert_one_error_line(&r);
-  result_free(&r);
+  tu_assert_one_error_line(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_record_keeps_other_bodies_exact(void **state) {
-  ctx *c = *state;
+  tu_cli_ctx *c = *state;
   static const char target[] = "/v1/files/6f1d2c3b-4a59-4e68-8f7a-9b0c1d2e3f40/content";
-  expect_fixture(c, "file-content.fixture", 1);
-  char *body = fixture_response_body("file-content.fixture");
+  tu_expect(c->fs, "cli/file-content.fixture", 1);
+  char *body = tu_fixture_body("cli/file-content.fixture", NULL);
   char *first_out = NULL;
-  char *text = record_into(c, "file.fixture", 0, ARGS("GET", target), &first_out);
+  char *text = record_into(c, "file.fixture", 0, TU_ARGS("GET", target), &first_out);
   assert_string_equal(first_out, body); /* it ends with a newline: printed as is */
   assert_non_null(strstr(text, "\ncontent-type: application/octet-stream\n"));
   free(text);
   char path[1024];
-  path_in(c, "file.fixture", path, sizeof path);
+  tu_cli_ctx_path(c, "file.fixture", path, sizeof path);
   assert_int_equal(fixture_server_expect(c->fs, path, 1), 0);
-  run_result r;
+  tu_cli_result r;
   RUN(c, &r, "raw", "GET", target);
   assert_int_equal(r.status, 0);
   assert_int_equal(r.out_len, strlen(body));
   assert_memory_equal(r.out, body, r.out_len);
-  result_free(&r);
+  tu_cli_result_free(&r);
   free(first_out);
   free(body);
 }
 
 static void test_record_pretty_json_is_equivalent(void **state) {
-  ctx *c = *state;
+  tu_cli_ctx *c = *state;
   /* Escapes, non-ASCII text, exponents, empty and nested containers. */
   static const char request[] =
       "{\"model\":\"mistral-small-latest\",\"messages\":[{\"role\":\"user\",\"content\":"
@@ -803,7 +616,7 @@ static void test_record_pretty_json_is_equivalent(void **state) {
            "content-type: application/json\n\n%s\n",
            request, response_body);
   assert_int_equal(fixture_server_expect_text(c->fs, fixture_text, 1), 0);
-  char *text = record_into(c, "pretty.fixture", 0, ARGS("POST", "/v1/chat/completions", request),
+  char *text = record_into(c, "pretty.fixture", 0, TU_ARGS("POST", "/v1/chat/completions", request),
                            NULL);
   /* Tokens are kept as written. */
   assert_non_null(strstr(text, "\n  \"temperature\": 1E-1,\n"));
@@ -814,9 +627,9 @@ static void test_record_pretty_json_is_equivalent(void **state) {
 
   /* Replayed: the same request matches, and the body means the same. */
   char path[1024];
-  path_in(c, "pretty.fixture", path, sizeof path);
+  tu_cli_ctx_path(c, "pretty.fixture", path, sizeof path);
   assert_int_equal(fixture_server_expect(c->fs, path, 1), 0);
-  run_result r;
+  tu_cli_result r;
   RUN(c, &r, "raw", "POST", "/v1/chat/completions", request);
   assert_int_equal(r.status, 0);
   json_error_t jerr;
@@ -827,16 +640,17 @@ static void test_record_pretty_json_is_equivalent(void **state) {
   assert_true(json_equal(want, got));
   json_decref(want);
   json_decref(got);
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_record_replaces_file_atomically(void **state) {
-  ctx *c = *state;
+  tu_cli_ctx *c = *state;
   char path[1024];
-  path_in(c, "models.fixture", path, sizeof path);
-  write_file(path, "old content\n");
-  expect_fixture(c, "models-list.fixture", 1);
-  char *text = record_into(c, "models.fixture", 0, ARGS("GET", "/v1/models"), NULL);
+  tu_cli_ctx_path(c, "models.fixture", path, sizeof path);
+  static const char old[] = "old content\n";
+  tu_write_file(path, old, strlen(old));
+  tu_expect(c->fs, "cli/models-list.fixture", 1);
+  char *text = record_into(c, "models.fixture", 0, TU_ARGS("GET", "/v1/models"), NULL);
   assert_null(strstr(text, "old content"));
   free(text);
   struct stat st;
@@ -845,16 +659,16 @@ static void test_record_replaces_file_atomically(void **state) {
 }
 
 static void test_record_unwritable_exits_1(void **state) {
-  ctx *c = *state;
+  tu_cli_ctx *c = *state;
   char path[1024];
-  path_in(c, "no-such-dir/x.fixture", path, sizeof path);
-  expect_fixture(c, "models-list.fixture", 1);
-  run_result r;
+  tu_cli_ctx_path(c, "no-such-dir/x.fixture", path, sizeof path);
+  tu_expect(c->fs, "cli/models-list.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "record", "-o", path, "GET", "/v1/models");
   assert_int_equal(r.status, 1);
-  assert_one_error_line(&r);
+  tu_assert_one_error_line(&r);
   assert_non_null(strstr(r.err, "no-such-dir"));
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -868,20 +682,20 @@ static void sleep_ms(long ms) {
 }
 
 static void test_chat_stream_prints_text(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "chat-hello-stream.fixture", 1);
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/chat-hello-stream.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "chat", "--stream", HELLO_PROMPT);
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, HELLO_ANSWER "\n");
   assert_string_equal(r.err, "");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_chat_stream_raw_prints_each_chunk(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "chat-hello-stream.fixture", 1);
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/chat-hello-stream.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "chat", "--stream", "--raw", HELLO_PROMPT);
   assert_int_equal(r.status, 0);
   /* Six chunks, one JSON object per line, [DONE] not among them. */
@@ -895,19 +709,19 @@ static void test_chat_stream_raw_prints_each_chunk(void **state) {
     lines++;
   }
   assert_int_equal(lines, 6);
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_chat_stream_shows_completed_tool_call(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "chat-tool-stream.fixture", 1);
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/chat-tool-stream.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "chat", "--stream", "--tool",
       "get_weather={\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}",
       "What is the weather in Paris?");
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, "Let me check.\n[tool call get_weather id=call_1] {\"city\":\"Paris\"}\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 /* Ctrl-C in the middle of a trickling stream: the text so far stays on
@@ -915,12 +729,12 @@ static void test_chat_stream_shows_completed_tool_call(void **state) {
 /* Runs the CLI with argv on a trickling stream, sends SIGINT once `first`
  * is on its stdout, and checks that it stopped at once: exit 130,
  * "interrupted", `later` never printed, the connection closed. */
-static void interrupt_stream(ctx *c, char *const argv[], const char *first, const char *later) {
+static void interrupt_stream(tu_cli_ctx *c, char *const argv[], const char *first,
+                             const char *later) {
   char out_path[512], err_path[512];
-  path_in(c, "stdout", out_path, sizeof out_path);
-  path_in(c, "stderr", err_path, sizeof err_path);
-  char key_env[] = "MISTRAL_API_KEY=" CLI_TEST_KEY;
-  char *envp[] = {c->url_env, key_env, NULL};
+  tu_cli_ctx_path(c, "stdout", out_path, sizeof out_path);
+  tu_cli_ctx_path(c, "stderr", err_path, sizeof err_path);
+  char *envp[] = {c->url_env, c->key_env, NULL};
   posix_spawn_file_actions_t fa;
   assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -932,7 +746,7 @@ static void interrupt_stream(ctx *c, char *const argv[], const char *first, cons
   /* Wait for the first words, then interrupt. */
   size_t len = 0;
   for (int i = 0; i < 100; i++) {
-    char *out = read_all(out_path, &len);
+    char *out = tu_read_file(out_path, &len);
     int started = out && strstr(out, first) != NULL;
     free(out);
     if (started) break;
@@ -943,8 +757,8 @@ static void interrupt_stream(ctx *c, char *const argv[], const char *first, cons
   while (waitpid(pid, &wstatus, 0) < 0) assert_int_equal(errno, EINTR);
   assert_true(WIFEXITED(wstatus));
   assert_int_equal(WEXITSTATUS(wstatus), 130);
-  char *out = read_all(out_path, &len);
-  char *err = read_all(err_path, &len);
+  char *out = tu_read_file(out_path, &len);
+  char *err = tu_read_file(err_path, &len);
   assert_non_null(strstr(out, first));
   assert_null(strstr(out, later)); /* stopped before the end */
   assert_string_equal(err, "mistral: interrupted\n");
@@ -956,8 +770,8 @@ static void interrupt_stream(ctx *c, char *const argv[], const char *first, cons
 }
 
 static void test_chat_stream_stops_on_sigint(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "chat-slow-stream.fixture", 1);
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/chat-slow-stream.fixture", 1);
   char *argv[] = {(char *)cli_path, (char *)"chat", (char *)"--stream", (char *)HELLO_PROMPT,
                   NULL};
   interrupt_stream(c, argv, "Hello", "you!");
@@ -971,61 +785,54 @@ static void test_chat_stream_stops_on_sigint(void **state) {
 
 /* The examples' FIM exchanges serve the CLI too: same prompt, suffix and
  * model. */
-static void expect_example_fixture(ctx *c, const char *name) {
-  char path[1024];
-  int n = snprintf(path, sizeof path, "%s/examples/%s", fixtures_dir, name);
-  assert_true(n > 0 && (size_t)n < sizeof path);
-  assert_int_equal(fixture_server_expect(c->fs, path, 1), 0);
-}
-
 static void test_fim_prints_the_middle(void **state) {
-  ctx *c = *state;
-  expect_example_fixture(c, "fim.fixture");
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "examples/fim.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "fim", "--prompt", FIM_PROMPT, "--suffix", FIM_SUFFIX);
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, FIM_MIDDLE "\n");
   assert_string_equal(r.err, "");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_fim_stream_and_stdin(void **state) {
-  ctx *c = *state;
-  expect_example_fixture(c, "fim-stream.fixture");
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "examples/fim-stream.fixture", 1);
+  tu_cli_result r;
   /* The prompt from standard input, streamed. */
-  run_in(c, &r, ENV_SERVER_AND_KEY, FIM_PROMPT, ARGS("fim", "-s", FIM_SUFFIX, "--stream"));
+  run_in(c, &r, ENV_SERVER_AND_KEY, FIM_PROMPT, TU_ARGS("fim", "-s", FIM_SUFFIX, "--stream"));
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, FIM_MIDDLE "\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_fim_stream_stops_on_sigint(void **state) {
-  ctx *c = *state;
-  expect_fixture(c, "fim-slow-stream.fixture", 1);
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "cli/fim-slow-stream.fixture", 1);
   char *argv[] = {(char *)cli_path, (char *)"fim", (char *)"--stream", (char *)"--prompt",
                   (char *)FIM_PROMPT, (char *)"--suffix", (char *)FIM_SUFFIX, NULL};
   interrupt_stream(c, argv, "    if", "fibonacci(n - 2)");
 }
 
 static void test_fim_usage_errors(void **state) {
-  ctx *c = *state;
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_cli_result r;
   RUN(c, &r, "fim", "--prompt", "x", "stray");
   assert_int_equal(r.status, 2);
-  assert_one_error_line(&r);
-  result_free(&r);
+  tu_assert_one_error_line(&r);
+  tu_cli_result_free(&r);
   RUN(c, &r, "fim", "--prompt", "x", "-t", "9");
   assert_int_equal(r.status, 2);
-  assert_one_error_line(&r);
+  tu_assert_one_error_line(&r);
   assert_non_null(strstr(r.err, "temperature"));
-  result_free(&r);
+  tu_cli_result_free(&r);
   assert_int_equal(fixture_server_requests(c->fs), 0);
 }
 
 static void test_help_and_version(void **state) {
-  ctx *c = *state;
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_cli_result r;
   RUN(c, &r, "--help");
   assert_int_equal(r.status, 0);
   assert_string_equal(r.err, "");
@@ -1034,7 +841,7 @@ static void test_help_and_version(void **state) {
   assert_non_null(strstr(r.out, "\n  raw "));
   assert_non_null(strstr(r.out, "\n  record "));
   assert_non_null(strstr(r.out, "Exit status:"));
-  result_free(&r);
+  tu_cli_result_free(&r);
 
   RUN(c, &r, "chat", "--help");
   assert_int_equal(r.status, 0);
@@ -1050,25 +857,25 @@ static void test_help_and_version(void **state) {
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, chat_help);
   free(chat_help);
-  result_free(&r);
+  tu_cli_result_free(&r);
 
   RUN(c, &r, "raw", "-h");
   assert_int_equal(r.status, 0);
   assert_non_null(strstr(r.out, "Usage: mistral raw"));
-  result_free(&r);
+  tu_cli_result_free(&r);
   RUN(c, &r, "record", "--help");
   assert_int_equal(r.status, 0);
   assert_non_null(strstr(r.out, "Usage: mistral record"));
-  result_free(&r);
+  tu_cli_result_free(&r);
 
   RUN(c, &r, "--version");
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, "mistral " EXPECTED_VERSION " (libmistral " EXPECTED_VERSION ")\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
   RUN(c, &r, "chat", "--version");
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, "mistral " EXPECTED_VERSION " (libmistral " EXPECTED_VERSION ")\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
   assert_int_equal(fixture_server_requests(c->fs), 0);
 }
 
@@ -1078,8 +885,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   cli_path = argv[1];
-  fixtures_dir = getenv("MISTRAL_FIXTURES");
-  if (!fixtures_dir) {
+  if (!getenv("MISTRAL_FIXTURES")) {
     fprintf(stderr, "MISTRAL_FIXTURES is not set\n");
     return 2;
   }

@@ -35,7 +35,7 @@ static void expected(float out[5][4], const char *b1, const char *b2, const char
 
 static int run(mistral_embeddings_batch **out, fixture_server *fs, size_t k, unsigned flags,
                mistral_error *err) {
-  mistral_client *c = et_client(fs);
+  mistral_client *c = tu_client(fs, ET_KEY, 1);
   mistral_embeddings_request *req = et_request("mistral-embed", names, 5);
   int rc = mistral_embeddings_create_batched(out, c, req, k, flags, err);
   mistral_embeddings_request_free(req);
@@ -45,14 +45,14 @@ static int run(mistral_embeddings_batch **out, fixture_server *fs, size_t k, uns
 
 static void test_three_batches(void **state) {
   (void)state;
-  fixture_server *fs = et_server();
-  et_expect(fs, "embeddings/batch-1.fixture", 1);
-  et_expect(fs, "embeddings/batch-2.fixture", 1);
-  et_expect(fs, "embeddings/batch-3.fixture", 1);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  tu_expect(fs, "embeddings/batch-1.fixture", 1);
+  tu_expect(fs, "embeddings/batch-2.fixture", 1);
+  tu_expect(fs, "embeddings/batch-3.fixture", 1);
   mistral_error *err = mistral_error_new();
   mistral_embeddings_batch *b = NULL;
   assert_int_equal(run(&b, fs, 2, 0, err), MISTRAL_OK);
-  et_assert_done(fs);
+  tu_assert_served(fs);
   assert_non_null(b);
   assert_int_equal(b->status, MISTRAL_OK);
   assert_int_equal(b->request_count, 3);
@@ -80,27 +80,27 @@ static void test_three_batches(void **state) {
 static void test_one_request_when_k_is_large(void **state) {
   (void)state;
   for (size_t k = 5; k <= 6; k++) {
-    fixture_server *fs = et_server();
-    et_expect(fs, "embeddings/batch-all.fixture", 1);
+    fixture_server *fs = tu_server_start(ET_KEY, NULL);
+    tu_expect(fs, "embeddings/batch-all.fixture", 1);
     mistral_embeddings_batch *b = NULL;
     assert_int_equal(run(&b, fs, k, 0, NULL), MISTRAL_OK);
-    et_assert_done(fs);
+    tu_assert_served(fs);
     assert_int_equal(b->request_count, 1);
     et_assert_matrix(b->response, "embeddings/batch-all.fixture");
     mistral_embeddings_batch_free(b);
     fixture_server_stop(fs);
   }
   /* A single-string input is one row. */
-  fixture_server *fs = et_server();
-  et_expect(fs, "embeddings/single-string.fixture", 1);
-  mistral_client *c = et_client(fs);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  tu_expect(fs, "embeddings/single-string.fixture", 1);
+  mistral_client *c = tu_client(fs, ET_KEY, 1);
   mistral_embeddings_request *req = NULL;
   assert_int_equal(mistral_embeddings_request_new(&req, "mistral-embed"), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_request_set_input(req, "What is the best French cheese?"),
                    MISTRAL_OK);
   mistral_embeddings_batch *b = NULL;
   assert_int_equal(mistral_embeddings_create_batched(&b, c, req, 1, 0, NULL), MISTRAL_OK);
-  et_assert_done(fs);
+  tu_assert_served(fs);
   et_assert_matrix(b->response, "embeddings/single-string.fixture");
   mistral_embeddings_batch_free(b);
   mistral_embeddings_request_free(req);
@@ -110,13 +110,13 @@ static void test_one_request_when_k_is_large(void **state) {
 
 static void test_stop_at_first_failure(void **state) {
   (void)state;
-  fixture_server *fs = et_server();
-  et_expect(fs, "embeddings/batch-1.fixture", 1);
-  et_expect(fs, "embeddings/batch-2-429.fixture", 1);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  tu_expect(fs, "embeddings/batch-1.fixture", 1);
+  tu_expect(fs, "embeddings/batch-2-429.fixture", 1);
   mistral_error *err = mistral_error_new();
   mistral_embeddings_batch *b = NULL;
   assert_int_equal(run(&b, fs, 2, 0, err), MISTRAL_E_RATE_LIMITED);
-  et_assert_done(fs); /* batch 3 never sent */
+  tu_assert_served(fs); /* batch 3 never sent */
   assert_int_equal(fixture_server_requests(fs), 2);
   assert_non_null(b);
   assert_int_equal(b->status, MISTRAL_E_RATE_LIMITED);
@@ -128,13 +128,13 @@ static void test_stop_at_first_failure(void **state) {
   assert_int_equal(f->input_count, 2);
   assert_int_equal(f->status, MISTRAL_E_RATE_LIMITED);
   assert_int_equal(f->http_status, 429);
-  assert_true(et_contains(f->message, "rate limit"));
+  assert_true(tu_contains(f->message, "rate limit"));
   assert_string_equal(f->request_id, "rid-batch-2-429");
   /* err holds the same failure, its message naming the batch. */
   assert_int_equal(mistral_error_code(err), MISTRAL_E_RATE_LIMITED);
   assert_int_equal(mistral_error_http_status(err), 429);
-  assert_true(et_contains(mistral_error_message(err), "batch 1 (inputs 2..3): "));
-  assert_true(et_contains(mistral_error_message(err), "rate limit"));
+  assert_true(tu_contains(mistral_error_message(err), "batch 1 (inputs 2..3): "));
+  assert_true(tu_contains(mistral_error_message(err), "rate limit"));
   assert_string_equal(mistral_error_request_id(err), "rid-batch-2-429");
   /* Rows 0 and 1 are there; the others are zeros, marked so. */
   float want[5][4];
@@ -150,15 +150,15 @@ static void test_stop_at_first_failure(void **state) {
 
 static void test_continue_after_failure(void **state) {
   (void)state;
-  fixture_server *fs = et_server();
-  et_expect(fs, "embeddings/batch-1.fixture", 1);
-  et_expect(fs, "embeddings/batch-2-429.fixture", 1);
-  et_expect(fs, "embeddings/batch-3.fixture", 1);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  tu_expect(fs, "embeddings/batch-1.fixture", 1);
+  tu_expect(fs, "embeddings/batch-2-429.fixture", 1);
+  tu_expect(fs, "embeddings/batch-3.fixture", 1);
   mistral_error *err = mistral_error_new();
   mistral_embeddings_batch *b = NULL;
   assert_int_equal(run(&b, fs, 2, MISTRAL_EMBEDDINGS_BATCH_CONTINUE, err),
                    MISTRAL_E_RATE_LIMITED);
-  et_assert_done(fs);
+  tu_assert_served(fs);
   assert_int_equal(b->request_count, 3);
   assert_int_equal(b->failure_count, 1);
   float want[5][4];
@@ -175,9 +175,9 @@ static void test_first_batch_fails(void **state) {
   (void)state;
   /* Batch 0 fails (503), the next two succeed: the matrix is made by the
    * first success, id and request id are its own. */
-  fixture_server *fs = et_server();
-  char *path = et_fixture_path("embeddings/batch-1.fixture");
-  char *text = et_read_file(path, NULL);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  char *path = tu_fixture_path("embeddings/batch-1.fixture");
+  char *text = tu_read_file(path, NULL);
   free(path);
   char *resp = strstr(text, "=== response\n");
   assert_non_null(resp);
@@ -185,14 +185,14 @@ static void test_first_batch_fails(void **state) {
                "upstream connect error\n");
   assert_int_equal(fixture_server_expect_text(fs, text, 1), 0);
   free(text);
-  et_expect(fs, "embeddings/batch-2.fixture", 1);
-  et_expect(fs, "embeddings/batch-3.fixture", 1);
+  tu_expect(fs, "embeddings/batch-2.fixture", 1);
+  tu_expect(fs, "embeddings/batch-3.fixture", 1);
   mistral_error *err = mistral_error_new();
   mistral_embeddings_batch *b = NULL;
   assert_int_equal(run(&b, fs, 2, MISTRAL_EMBEDDINGS_BATCH_CONTINUE, err), MISTRAL_E_SERVER);
-  et_assert_done(fs);
-  assert_true(et_contains(mistral_error_message(err), "batch 0 (inputs 0..1): "));
-  assert_true(et_contains(mistral_error_body(err), "upstream connect error"));
+  tu_assert_served(fs);
+  assert_true(tu_contains(mistral_error_message(err), "batch 0 (inputs 0..1): "));
+  assert_true(tu_contains(mistral_error_body(err), "upstream connect error"));
   assert_int_equal(b->failures[0]->http_status, 503);
   assert_null(b->failures[0]->request_id);
   float want[5][4];
@@ -207,16 +207,16 @@ static void test_first_batch_fails(void **state) {
 
 static void test_different_lengths(void **state) {
   (void)state;
-  fixture_server *fs = et_server();
-  et_expect(fs, "embeddings/batch-1.fixture", 1);
-  et_expect(fs, "embeddings/batch-2-wide.fixture", 1);
-  et_expect(fs, "embeddings/batch-3.fixture", 1);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  tu_expect(fs, "embeddings/batch-1.fixture", 1);
+  tu_expect(fs, "embeddings/batch-2-wide.fixture", 1);
+  tu_expect(fs, "embeddings/batch-3.fixture", 1);
   mistral_error *err = mistral_error_new();
   mistral_embeddings_batch *b = NULL;
   assert_int_equal(run(&b, fs, 2, MISTRAL_EMBEDDINGS_BATCH_CONTINUE, err),
                    MISTRAL_E_BAD_RESPONSE);
-  et_assert_done(fs);
-  assert_true(et_contains(mistral_error_message(err),
+  tu_assert_served(fs);
+  assert_true(tu_contains(mistral_error_message(err),
                           "batch 1 (inputs 2..3): malformed embeddings response: rows of 20 "
                           "bytes, earlier requests' rows have 16"));
   assert_string_equal(mistral_error_request_id(err), "rid-batch-2-wide");
@@ -232,8 +232,8 @@ static void test_different_lengths(void **state) {
 
 static void test_every_request_fails(void **state) {
   (void)state;
-  fixture_server *fs = et_server();
-  mistral_client *c = et_client(fs);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  mistral_client *c = tu_client(fs, ET_KEY, 1);
   assert_int_equal(mistral_client_set_server_url(c, "http://127.0.0.1:1"), MISTRAL_OK);
   mistral_embeddings_request *req = et_request("mistral-embed", names, 5);
   mistral_error *err = mistral_error_new();
@@ -252,7 +252,7 @@ static void test_every_request_fails(void **state) {
   assert_null(b->response->id);
   assert_null(mistral_embeddings_f32(b->response));
   assert_null(mistral_embeddings_row(b->response, 0));
-  assert_true(et_contains(mistral_error_message(err), "batch 0 (inputs 0..1)"));
+  assert_true(tu_contains(mistral_error_message(err), "batch 0 (inputs 0..1)"));
   mistral_embeddings_batch_free(b);
   mistral_error_free(err);
   mistral_embeddings_request_free(req);
@@ -262,18 +262,18 @@ static void test_every_request_fails(void **state) {
 
 static void test_bad_arguments(void **state) {
   (void)state;
-  fixture_server *fs = et_server();
-  mistral_client *c = et_client(fs);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  mistral_client *c = tu_client(fs, ET_KEY, 1);
   mistral_embeddings_request *req = et_request("mistral-embed", names, 5);
   mistral_error *err = mistral_error_new();
   mistral_embeddings_batch *b = (mistral_embeddings_batch *)1;
   assert_int_equal(mistral_embeddings_create_batched(&b, c, req, 0, 0, err),
                    MISTRAL_E_INVALID_ARG);
   assert_null(b);
-  assert_true(et_contains(mistral_error_message(err), "batch_size is 0"));
+  assert_true(tu_contains(mistral_error_message(err), "batch_size is 0"));
   assert_int_equal(mistral_embeddings_create_batched(&b, c, req, 2, 2, err),
                    MISTRAL_E_INVALID_ARG);
-  assert_true(et_contains(mistral_error_message(err), "unknown flags 0x2"));
+  assert_true(tu_contains(mistral_error_message(err), "unknown flags 0x2"));
   assert_int_equal(mistral_embeddings_create_batched(NULL, c, req, 2, 0, err),
                    MISTRAL_E_INVALID_ARG);
   assert_int_equal(mistral_embeddings_create_batched(&b, NULL, req, 2, 0, err),
@@ -286,19 +286,19 @@ static void test_bad_arguments(void **state) {
   assert_int_equal(mistral_embeddings_create_batched(&b, c, req, 2, 0, err),
                    MISTRAL_E_INVALID_ARG);
   assert_null(b);
-  assert_true(et_contains(mistral_error_message(err), "output_dimension"));
+  assert_true(tu_contains(mistral_error_message(err), "output_dimension"));
   mistral_embeddings_request_free(req);
   assert_int_equal(mistral_embeddings_request_new(&req, "mistral-embed"), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_create_batched(&b, c, req, 2, 0, err),
                    MISTRAL_E_INVALID_ARG);
-  assert_true(et_contains(mistral_error_message(err), "input: not set"));
+  assert_true(tu_contains(mistral_error_message(err), "input: not set"));
   assert_int_equal(mistral_embeddings_request_set_inputs(req, NULL, 0), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_create_batched(&b, c, req, 2, 0, err),
                    MISTRAL_E_INVALID_ARG);
-  assert_true(et_contains(mistral_error_message(err), "the list is empty"));
+  assert_true(tu_contains(mistral_error_message(err), "the list is empty"));
   /* No key: refused whole too. */
   mistral_client *nokey = NULL;
-  et_clean_env();
+  tu_clean_env();
   assert_int_equal(mistral_client_new(&nokey), MISTRAL_OK);
   assert_int_equal(mistral_client_set_server_url(nokey, fixture_server_url(fs)), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_request_set_inputs(req, names, 5), MISTRAL_OK);

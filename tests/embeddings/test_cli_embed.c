@@ -11,114 +11,67 @@
 
 #include <cmocka.h>
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "emb_test_util.h"
 
-extern char **environ;
-
 static const char *cli_path;
-
-typedef struct run_result {
-  int status;
-  char *out, *err;
-} run_result;
 
 static char tmpdir[64];
 
-static void write_text(const char *path, const char *text, size_t len) {
-  FILE *f = fopen(path, "wb");
-  assert_non_null(f);
-  assert_int_equal(fwrite(text, 1, len, f), len);
-  assert_int_equal(fclose(f), 0);
-}
-
-/* Runs mistral with argv (NULL-terminated, without the program), stdin_text
- * on its standard input, the server's URL and key (key NULL: none) in its
- * environment. */
-static run_result run(const fixture_server *fs, const char *key, const char *stdin_text,
-                      size_t stdin_len, const char *const *args) {
-  char in[128], out[128], err[128];
-  snprintf(in, sizeof in, "%s/stdin", tmpdir);
-  snprintf(out, sizeof out, "%s/stdout", tmpdir);
-  snprintf(err, sizeof err, "%s/stderr", tmpdir);
-  write_text(in, stdin_text ? stdin_text : "", stdin_text ? stdin_len : 0);
-  char *argv[32];
+/* Runs `mistral embed` with args (NULL-terminated), the stdin_len bytes of
+ * stdin_text on its standard input (an empty file when NULL), the server's
+ * URL (fs NULL: none) and key (NULL: none) in its environment. */
+static tu_cli_result run(const fixture_server *fs, const char *key, const char *stdin_text,
+                         size_t stdin_len, const char *const *args) {
+  const char *argv[32];
   size_t n = 0;
-  argv[n++] = (char *)cli_path;
-  argv[n++] = (char *)"embed";
-  for (size_t i = 0; args[i]; i++) argv[n++] = (char *)args[i];
+  argv[n++] = "embed";
+  for (size_t i = 0; args[i]; i++) argv[n++] = args[i];
   argv[n] = NULL;
-  /* The environment: ours without the API variables, plus the test's. */
   char url_env[160], key_env[96];
   snprintf(url_env, sizeof url_env, "MISTRAL_SERVER_URL=%s", fs ? fixture_server_url(fs) : "");
   snprintf(key_env, sizeof key_env, "MISTRAL_API_KEY=%s", key ? key : "");
-  char *envp[256];
+  const char *env[3] = {NULL, NULL, NULL};
   size_t e = 0;
-  for (char **v = environ; *v && e < 250; v++)
-    if (strncmp(*v, "MISTRAL_API_KEY=", 16) != 0 && strncmp(*v, "MISTRAL_SERVER_URL=", 19) != 0)
-      envp[e++] = *v;
-  if (fs) envp[e++] = url_env;
-  if (key) envp[e++] = key_env;
-  envp[e] = NULL;
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, in, O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid;
-  assert_int_equal(posix_spawn(&pid, cli_path, &fa, NULL, argv, envp), 0);
-  posix_spawn_file_actions_destroy(&fa);
-  int ws;
-  assert_int_equal(waitpid(pid, &ws, 0), pid);
-  run_result r;
-  r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-  r.out = et_read_file(out, NULL);
-  r.err = et_read_file(err, NULL);
+  if (fs) env[e++] = url_env;
+  if (key) env[e++] = key_env;
+  tu_cli_result r;
+  tu_run_cli(&r, cli_path, argv, env, stdin_text ? stdin_text : "", stdin_text ? stdin_len : 0);
   /* Never the key, anywhere. */
   if (key && *key) {
-    assert_false(et_contains(r.out, key));
-    assert_false(et_contains(r.err, key));
+    assert_false(tu_contains(r.out, key));
+    assert_false(tu_contains(r.err, key));
   }
   return r;
 }
 
-static void result_free(run_result *r) {
-  free(r->out);
-  free(r->err);
-}
-
 /* One line on stderr, exit status want, nothing on stdout. */
-static void assert_failed(const run_result *r, int want, const char *needle) {
-  if (r->status != want || !et_contains(r->err, needle))
+static void assert_failed(const tu_cli_result *r, int want, const char *needle) {
+  if (r->status != want || !tu_contains(r->err, needle))
     print_error("want exit %d and \"%s\", got %d\nstderr: %s\n", want, needle, r->status, r->err);
   assert_int_equal(r->status, want);
-  assert_true(et_contains(r->err, needle));
+  assert_true(tu_contains(r->err, needle));
   assert_string_equal(r->out, "");
-  assert_true(strncmp(r->err, "mistral: ", 9) == 0);
-  assert_int_equal(strchr(r->err, '\n') - r->err + 1, (long)strlen(r->err));
+  tu_assert_one_error_line(r);
 }
 
 static void test_texts_as_arguments(void **state) {
   (void)state;
-  fixture_server *fs = et_server();
-  et_expect(fs, "embeddings/cli-two.fixture", 1);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  tu_expect(fs, "embeddings/cli-two.fixture", 1);
   const char *args[] = {"hello world", "bonjour le monde", NULL};
-  run_result r = run(fs, ET_KEY, NULL, 0, args);
+  tu_cli_result r = run(fs, ET_KEY, NULL, 0, args);
   if (r.status != 0) print_error("stderr: %s\n", r.err);
   assert_int_equal(r.status, 0);
   /* Input order, shortest float text. */
   assert_string_equal(r.out, "[0.25,-0.5,0.125,1]\n[-0.0625,0.75,-1.5,0]\n");
   assert_string_equal(r.err, "");
-  et_assert_done(fs);
-  result_free(&r);
+  tu_assert_served(fs);
+  tu_cli_result_free(&r);
   fixture_server_stop(fs);
 }
 
@@ -126,118 +79,118 @@ static const char three_lines[] = "first line\n\nsecond line\r\nthird line";
 
 static void test_lines_on_stdin(void **state) {
   (void)state;
-  fixture_server *fs = et_server();
-  et_expect(fs, "embeddings/cli-stdin.fixture", 1);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  tu_expect(fs, "embeddings/cli-stdin.fixture", 1);
   const char *args[] = {NULL};
-  run_result r = run(fs, ET_KEY, three_lines, strlen(three_lines), args);
+  tu_cli_result r = run(fs, ET_KEY, three_lines, strlen(three_lines), args);
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, "[0.5,0.25]\n[0.1,-0.2]\n[3,-4]\n");
-  et_assert_done(fs);
-  result_free(&r);
+  tu_assert_served(fs);
+  tu_cli_result_free(&r);
   /* --batch 2: two requests, the same output. */
-  et_expect(fs, "embeddings/cli-batch-1.fixture", 1);
-  et_expect(fs, "embeddings/cli-batch-2.fixture", 1);
+  tu_expect(fs, "embeddings/cli-batch-1.fixture", 1);
+  tu_expect(fs, "embeddings/cli-batch-2.fixture", 1);
   const char *batch[] = {"--batch", "2", NULL};
   r = run(fs, ET_KEY, three_lines, strlen(three_lines), batch);
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, "[0.5,0.25]\n[0.1,-0.2]\n[3,-4]\n");
-  et_assert_done(fs);
-  result_free(&r);
+  tu_assert_served(fs);
+  tu_cli_result_free(&r);
   fixture_server_stop(fs);
 }
 
 static void test_out_file(void **state) {
   (void)state;
-  fixture_server *fs = et_server();
-  et_expect(fs, "embeddings/cli-stdin.fixture", 1);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  tu_expect(fs, "embeddings/cli-stdin.fixture", 1);
   char path[128];
   snprintf(path, sizeof path, "%s/vectors.f32", tmpdir);
   const char *args[] = {"--out", path, NULL};
-  run_result r = run(fs, ET_KEY, three_lines, strlen(three_lines), args);
+  tu_cli_result r = run(fs, ET_KEY, three_lines, strlen(three_lines), args);
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, "");
   char want_err[256];
   snprintf(want_err, sizeof want_err, "3 x 2 float32 (24 bytes) written to %s\n", path);
   assert_string_equal(r.err, want_err);
   size_t len;
-  char *bytes = et_read_file(path, &len);
+  char *bytes = tu_read_file(path, &len);
   assert_int_equal(len, 24);
   const float want[6] = {0.5f, 0.25f, 0.1f, -0.2f, 3.0f, -4.0f};
   assert_memory_equal(bytes, want, sizeof want);
   free(bytes);
-  et_assert_done(fs);
-  result_free(&r);
+  tu_assert_served(fs);
+  tu_cli_result_free(&r);
   /* A file that cannot be written: exit 1. */
-  et_expect(fs, "embeddings/cli-stdin.fixture", 1);
+  tu_expect(fs, "embeddings/cli-stdin.fixture", 1);
   const char *bad[] = {"-o", "/nonexistent-dir/vectors.f32", NULL};
   r = run(fs, ET_KEY, three_lines, strlen(three_lines), bad);
   assert_failed(&r, 1, "cannot write /nonexistent-dir/vectors.f32");
-  result_free(&r);
+  tu_cli_result_free(&r);
   fixture_server_stop(fs);
 }
 
 static void test_options(void **state) {
   (void)state;
-  fixture_server *fs = et_server();
-  et_expect(fs, "embeddings/cli-options.fixture", 1);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  tu_expect(fs, "embeddings/cli-options.fixture", 1);
   const char *args[] = {"-m",      "codestral-embed", "--dimension", "4", "--dtype", "int8",
                         "--base64", "int main(void)", "return 0;",    NULL};
-  run_result r = run(fs, ET_KEY, NULL, 0, args);
+  tu_cli_result r = run(fs, ET_KEY, NULL, 0, args);
   if (r.status != 0) print_error("stderr: %s\n", r.err);
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out, "[-128,0,5,127]\n[1,2,3,4]\n");
-  et_assert_done(fs);
-  result_free(&r);
+  tu_assert_served(fs);
+  tu_cli_result_free(&r);
   /* The same bytes to a file: the shape says int8. */
-  et_expect(fs, "embeddings/cli-options.fixture", 1);
+  tu_expect(fs, "embeddings/cli-options.fixture", 1);
   char path[128];
   snprintf(path, sizeof path, "%s/vectors.i8", tmpdir);
   const char *out_args[] = {"-m",      "codestral-embed", "--dimension", "4", "--dtype", "int8",
                             "--base64", "--out", path, "int main(void)", "return 0;", NULL};
   r = run(fs, ET_KEY, NULL, 0, out_args);
   assert_int_equal(r.status, 0);
-  assert_true(et_contains(r.err, "2 x 4 int8 (8 bytes) written to"));
+  assert_true(tu_contains(r.err, "2 x 4 int8 (8 bytes) written to"));
   size_t len;
-  char *bytes = et_read_file(path, &len);
+  char *bytes = tu_read_file(path, &len);
   const int8_t want[8] = {-128, 0, 5, 127, 1, 2, 3, 4};
   assert_int_equal(len, 8);
   assert_memory_equal(bytes, want, 8);
   free(bytes);
-  et_assert_done(fs);
-  result_free(&r);
+  tu_assert_served(fs);
+  tu_cli_result_free(&r);
   fixture_server_stop(fs);
 }
 
 static void test_api_and_response_errors(void **state) {
   (void)state;
-  fixture_server *fs = et_server();
-  et_expect(fs, "embeddings/cli-401.fixture", 1);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  tu_expect(fs, "embeddings/cli-401.fixture", 1);
   const char *one[] = {"hello world", NULL};
-  run_result r = run(fs, ET_KEY, NULL, 0, one);
+  tu_cli_result r = run(fs, ET_KEY, NULL, 0, one);
   assert_failed(&r, 3, "Unauthorized");
-  result_free(&r);
-  et_expect(fs, "embeddings/cli-bad-response.fixture", 1);
+  tu_cli_result_free(&r);
+  tu_expect(fs, "embeddings/cli-bad-response.fixture", 1);
   const char *args[] = {"hello world", "bonjour le monde", NULL};
   r = run(fs, ET_KEY, NULL, 0, args);
   assert_failed(&r, 1, "embedding 1 has 1 values, the first has 2");
-  result_free(&r);
-  et_assert_done(fs);
+  tu_cli_result_free(&r);
+  tu_assert_served(fs);
   fixture_server_stop(fs);
   /* Nobody listening: a network error. */
-  fixture_server *gone = et_server();
+  fixture_server *gone = tu_server_start(ET_KEY, NULL);
   char url[128];
   snprintf(url, sizeof url, "%s", fixture_server_url(gone));
   fixture_server_stop(gone);
   const char *net[] = {"--server-url", url, "x", NULL};
   r = run(NULL, ET_KEY, NULL, 0, net);
   assert_failed(&r, 4, "");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_usage_errors(void **state) {
   (void)state;
   /* Nothing reaches the server in any of these. */
-  fixture_server *fs = et_server();
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
   static const struct {
     const char *args[6];
     const char *stdin_text;
@@ -257,14 +210,14 @@ static void test_usage_errors(void **state) {
       {{"bad \xff utf-8", NULL}, NULL, 0, "input[0]: invalid UTF-8"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    run_result r = run(fs, ET_KEY, cases[i].stdin_text, cases[i].stdin_len, cases[i].args);
+    tu_cli_result r = run(fs, ET_KEY, cases[i].stdin_text, cases[i].stdin_len, cases[i].args);
     assert_failed(&r, 2, cases[i].needle);
-    result_free(&r);
+    tu_cli_result_free(&r);
   }
   const char *args[] = {"x", NULL};
-  run_result r = run(fs, NULL, NULL, 0, args);
+  tu_cli_result r = run(fs, NULL, NULL, 0, args);
   assert_failed(&r, 2, "no API key");
-  result_free(&r);
+  tu_cli_result_free(&r);
   assert_int_equal(fixture_server_connections(fs), 0);
   fixture_server_stop(fs);
 }
@@ -272,13 +225,13 @@ static void test_usage_errors(void **state) {
 static void test_help(void **state) {
   (void)state;
   const char *args[] = {"--help", NULL};
-  run_result r = run(NULL, NULL, NULL, 0, args);
+  tu_cli_result r = run(NULL, NULL, NULL, 0, args);
   assert_int_equal(r.status, 0);
-  assert_true(et_contains(r.out, "Usage: mistral embed [OPTIONS] [TEXT...]"));
-  assert_true(et_contains(r.out, "--dtype TYPE"));
-  assert_true(et_contains(r.out, "Exit status:"));
+  assert_true(tu_contains(r.out, "Usage: mistral embed [OPTIONS] [TEXT...]"));
+  assert_true(tu_contains(r.out, "--dtype TYPE"));
+  assert_true(tu_contains(r.out, "Exit status:"));
   assert_string_equal(r.err, "");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 int main(int argc, char **argv) {
@@ -299,7 +252,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_help),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
-  static const char *const files[] = {"stdin", "stdout", "stderr", "vectors.f32", "vectors.i8"};
+  static const char *const files[] = {"vectors.f32", "vectors.i8"};
   for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
     char p[128];
     snprintf(p, sizeof p, "%s/%s", tmpdir, files[i]);

@@ -48,7 +48,7 @@ static void parse_fails_at(const char *text, mistral_embeddings_dtype dtype, siz
   mistral_error *err = mistral_error_new();
   mistral_embeddings_response *r = (mistral_embeddings_response *)1;
   int rc = mistral_embeddings_response_parse(&r, text, strlen(text), dtype, rows, err);
-  if (rc != code || r != NULL || !et_contains(mistral_error_message(err), needle) ||
+  if (rc != code || r != NULL || !tu_contains(mistral_error_message(err), needle) ||
       mistral_error_code(err) != code) {
     print_error("want %d \"%s\", got %d \"%s\"\n  body: %.300s\n", code, needle, rc,
                 mistral_error_message(err), text);
@@ -63,7 +63,7 @@ static void parse_fails_at(const char *text, mistral_embeddings_dtype dtype, siz
   for (size_t i = 0; text[i] && rc == MISTRAL_OK; i++)
     rc = mistral_embeddings_decoder_feed(d, text + i, 1, err);
   if (rc == MISTRAL_OK) rc = mistral_embeddings_decoder_finish(&r, d, err);
-  if (rc != code || !et_contains(mistral_error_message(err), needle)) {
+  if (rc != code || !tu_contains(mistral_error_message(err), needle)) {
     print_error("byte by byte: want %d \"%s\", got %d \"%s\"\n  body: %.300s\n", code, needle,
                 rc, mistral_error_message(err), text);
     mistral_embeddings_decoder_free(d);
@@ -876,9 +876,9 @@ static void test_decoder_api(void **state) {
   /* Errors stick: later feeds and finish fail the same way. */
   assert_int_equal(mistral_embeddings_decoder_new(&d, F, 0), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_decoder_feed(d, "[", 1, err), MISTRAL_E_BAD_RESPONSE);
-  assert_true(et_contains(mistral_error_message(err), "at byte 0"));
+  assert_true(tu_contains(mistral_error_message(err), "at byte 0"));
   assert_int_equal(mistral_embeddings_decoder_feed(d, "{", 1, err), MISTRAL_E_BAD_RESPONSE);
-  assert_true(et_contains(mistral_error_message(err), "not a JSON object"));
+  assert_true(tu_contains(mistral_error_message(err), "not a JSON object"));
   assert_int_equal(mistral_embeddings_decoder_finish(&r, d, err), MISTRAL_E_BAD_RESPONSE);
   assert_null(r);
   mistral_embeddings_decoder_free(d);
@@ -892,7 +892,7 @@ static void test_decoder_api(void **state) {
   assert_int_equal(mistral_embeddings_decoder_new(&d, F, 0), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_decoder_feed(d, "{\"data\":", 8, err), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_decoder_feed(d, " 5", 2, err), MISTRAL_E_BAD_RESPONSE);
-  assert_true(et_contains(mistral_error_message(err), "\"data\" is not an array at byte 9"));
+  assert_true(tu_contains(mistral_error_message(err), "\"data\" is not an array at byte 9"));
   mistral_embeddings_decoder_free(d);
   mistral_error_free(err);
 }

@@ -25,7 +25,7 @@ static void assert_refused_at(const mistral_embeddings_request *req, const char 
   mistral_error *err = mistral_error_new();
   char *out = (char *)"sentinel";
   int rc = mistral_embeddings_request_to_json(&out, req, err);
-  if (rc != MISTRAL_E_INVALID_ARG || !et_contains(mistral_error_message(err), needle)) {
+  if (rc != MISTRAL_E_INVALID_ARG || !tu_contains(mistral_error_message(err), needle)) {
     print_error("want INVALID_ARG \"%s\", got %d \"%s\"\n", needle, rc,
                 mistral_error_message(err));
     mistral_error_free(err);
@@ -253,10 +253,10 @@ static void test_null_arguments(void **state) {
   char *out = (char *)"x";
   assert_int_equal(mistral_embeddings_request_to_json(&out, NULL, err), MISTRAL_E_INVALID_ARG);
   assert_null(out);
-  assert_true(et_contains(mistral_error_message(err), "request is NULL"));
+  assert_true(tu_contains(mistral_error_message(err), "request is NULL"));
   req = base();
   assert_int_equal(mistral_embeddings_request_to_json(NULL, req, err), MISTRAL_E_INVALID_ARG);
-  assert_true(et_contains(mistral_error_message(err), "out is NULL"));
+  assert_true(tu_contains(mistral_error_message(err), "out is NULL"));
   /* err NULL is fine; a successful call clears err. */
   assert_int_equal(mistral_embeddings_request_to_json(&out, req, NULL), MISTRAL_OK);
   mistral_free(out);
@@ -295,7 +295,7 @@ static void test_large_input_list(void **state) {
   assert_int_equal(mistral_embeddings_request_input_count(req), n);
   char *json = NULL;
   assert_int_equal(mistral_embeddings_request_to_json(&json, req, NULL), MISTRAL_OK);
-  json_t *v = et_parse(json);
+  json_t *v = tu_parse(json);
   json_t *input = json_object_get(v, "input");
   assert_int_equal(json_array_size(input), n);
   assert_string_equal(json_string_value(json_array_get(input, 1999)), "sentence number 1999");

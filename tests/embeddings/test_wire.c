@@ -26,20 +26,20 @@ static const char *const two_inputs[] = {"Embed this sentence.", "As well as thi
 static mistral_embeddings_response *call(const char *rel, const char *directives,
                                          const mistral_embeddings_request *req, int *rc,
                                          mistral_error *err, mistral_client *client_or_null) {
-  fixture_server *fs = et_server();
-  et_expect_with(fs, rel, directives, 1);
-  mistral_client *c = client_or_null ? client_or_null : et_client(fs);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  tu_expect_with(fs, rel, directives, 1);
+  mistral_client *c = client_or_null ? client_or_null : tu_client(fs, ET_KEY, 1);
   if (client_or_null)
     assert_int_equal(mistral_client_set_server_url(c, fixture_server_url(fs)), MISTRAL_OK);
   mistral_embeddings_response *r = (mistral_embeddings_response *)1;
   *rc = mistral_embeddings_create(&r, c, req, err);
   if (*rc != MISTRAL_OK) assert_null(r);
-  et_assert_done(fs);
+  tu_assert_served(fs);
   if (!client_or_null) mistral_client_free(c);
   fixture_server_stop(fs);
   /* Whatever happened, the key is nowhere in the error. */
-  assert_false(et_contains(mistral_error_message(err), ET_KEY));
-  assert_false(et_contains(mistral_error_body(err), ET_KEY));
+  assert_false(tu_contains(mistral_error_message(err), ET_KEY));
+  assert_false(tu_contains(mistral_error_body(err), ET_KEY));
   return r;
 }
 
@@ -64,11 +64,11 @@ static mistral_error *call_fails(const char *rel, const char *directives,
   mistral_embeddings_response *r = call(rel, directives, req, &rc, err, NULL);
   assert_null(r);
   if (rc != code || mistral_error_code(err) != code ||
-      !et_contains(mistral_error_message(err), needle))
+      !tu_contains(mistral_error_message(err), needle))
     print_error("%s: want %d \"%s\", got %d \"%s\"\n", rel, code, needle, rc,
                 mistral_error_message(err));
   assert_int_equal(rc, code);
-  assert_true(et_contains(mistral_error_message(err), needle));
+  assert_true(tu_contains(mistral_error_message(err), needle));
   return err;
 }
 
@@ -90,7 +90,7 @@ static void test_float_two(void **state) {
   assert_string_equal(r->request_id, "5b2e8f1a7c3d4e9b");
   assert_int_equal(r->usage->prompt_tokens, 15);
   assert_int_equal(r->usage->total_tokens, 15);
-  assert_true(et_contains(r->usage->json, "\"prompt_audio_seconds\":null"));
+  assert_true(tu_contains(r->usage->json, "\"prompt_audio_seconds\":null"));
   /* The first value, spelled out. */
   assert_true(mistral_embeddings_f32(r)[0] == -0.004425048828125f);
   mistral_embeddings_response_free(r);
@@ -327,10 +327,10 @@ static void test_retry_starts_over(void **state) {
   static const char *const first[] = {"embeddings/truncated.fixture", "embeddings/503.fixture",
                                       "embeddings/429.fixture"};
   for (size_t i = 0; i < sizeof first / sizeof *first; i++) {
-    fixture_server *fs = et_server();
-    et_expect(fs, first[i], 1);
-    et_expect(fs, "embeddings/float-two.fixture", 1);
-    mistral_client *c = et_client(fs);
+    fixture_server *fs = tu_server_start(ET_KEY, NULL);
+    tu_expect(fs, first[i], 1);
+    tu_expect(fs, "embeddings/float-two.fixture", 1);
+    mistral_client *c = tu_client(fs, ET_KEY, 1);
     assert_int_equal(mistral_client_set_max_attempts(c, 2), MISTRAL_OK);
     assert_int_equal(mistral_client_set_retry_backoff(c, 1, 1, 1.0, 0.0), MISTRAL_OK);
     assert_int_equal(mistral_client_set_retry_after_max_ms(c, 1), MISTRAL_OK);
@@ -339,14 +339,14 @@ static void test_retry_starts_over(void **state) {
     assert_int_equal(mistral_embeddings_create(&r, c, req, err), MISTRAL_OK);
     et_assert_matrix(r, "embeddings/float-two.fixture");
     mistral_embeddings_response_free(r);
-    et_assert_done(fs);
+    tu_assert_served(fs);
     /* Two failures with two attempts: the last one is reported, counted. */
-    et_expect(fs, first[i], 2);
+    tu_expect(fs, first[i], 2);
     assert_int_not_equal(mistral_embeddings_create(&r, c, req, err), MISTRAL_OK);
     assert_null(r);
     assert_int_equal(mistral_error_attempts(err), 2);
-    assert_true(et_contains(mistral_error_message(err), "(after 2 attempts)"));
-    et_assert_done(fs);
+    assert_true(tu_contains(mistral_error_message(err), "(after 2 attempts)"));
+    tu_assert_served(fs);
     mistral_error_free(err);
     mistral_client_free(c);
     fixture_server_stop(fs);
@@ -361,28 +361,28 @@ static void test_too_large(void **state) {
   mistral_embeddings_request *req = two();
   static const char *const directives[] = {"", "% chunk-bytes 50\n"};
   for (size_t i = 0; i < 2; i++) {
-    fixture_server *fs = et_server();
-    et_expect_with(fs, "embeddings/float-two.fixture", directives[i], 1);
-    mistral_client *c = et_client(fs);
+    fixture_server *fs = tu_server_start(ET_KEY, NULL);
+    tu_expect_with(fs, "embeddings/float-two.fixture", directives[i], 1);
+    mistral_client *c = tu_client(fs, ET_KEY, 1);
     assert_int_equal(mistral_client_set_max_response_bytes(c, 200), MISTRAL_OK);
     mistral_error *err = mistral_error_new();
     mistral_embeddings_response *r = NULL;
     assert_int_equal(mistral_embeddings_create(&r, c, req, err), MISTRAL_E_TOO_LARGE);
     assert_null(r);
-    assert_true(et_contains(mistral_error_message(err), "200-byte limit"));
+    assert_true(tu_contains(mistral_error_message(err), "200-byte limit"));
     /* An error body is limited the same way (by the transport). */
-    et_expect(fs, "embeddings/401.fixture", 1);
+    tu_expect(fs, "embeddings/401.fixture", 1);
     assert_int_equal(mistral_client_set_max_response_bytes(c, 10), MISTRAL_OK);
     assert_int_equal(mistral_embeddings_create(&r, c, req, err), MISTRAL_E_TOO_LARGE);
     /* At the limit exactly, it passes. */
     size_t len;
-    char *body = et_fixture_body("embeddings/float-two.fixture", &len);
+    char *body = tu_fixture_body("embeddings/float-two.fixture", &len);
     free(body);
-    et_expect(fs, "embeddings/float-two.fixture", 1);
+    tu_expect(fs, "embeddings/float-two.fixture", 1);
     assert_int_equal(mistral_client_set_max_response_bytes(c, len), MISTRAL_OK);
     assert_int_equal(mistral_embeddings_create(&r, c, req, err), MISTRAL_OK);
     mistral_embeddings_response_free(r);
-    et_assert_done(fs);
+    tu_assert_served(fs);
     mistral_error_free(err);
     mistral_client_free(c);
     fixture_server_stop(fs);
@@ -395,9 +395,9 @@ static void test_timeouts(void **state) {
   mistral_embeddings_request *req = two();
   /* The client's total time limit holds for this call (its body goes to a
    * sink, which the transport otherwise treats as a stream). */
-  fixture_server *fs = et_server();
-  et_expect(fs, "embeddings/delayed.fixture", 1);
-  mistral_client *c = et_client(fs);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  tu_expect(fs, "embeddings/delayed.fixture", 1);
+  mistral_client *c = tu_client(fs, ET_KEY, 1);
   assert_int_equal(mistral_client_set_timeout_ms(c, 300), MISTRAL_OK);
   mistral_error *err = mistral_error_new();
   mistral_embeddings_response *r = NULL;
@@ -406,8 +406,8 @@ static void test_timeouts(void **state) {
   assert_true(mistral_error_is_retryable(err));
   mistral_client_free(c);
   /* The same through the request's call options. */
-  et_expect(fs, "embeddings/delayed.fixture", 1);
-  c = et_client(fs);
+  tu_expect(fs, "embeddings/delayed.fixture", 1);
+  c = tu_client(fs, ET_KEY, 1);
   mistral_call_options *o = NULL;
   assert_int_equal(mistral_call_options_new(&o), MISTRAL_OK);
   assert_int_equal(mistral_call_options_set_timeout_ms(o, 300), MISTRAL_OK);
@@ -416,10 +416,10 @@ static void test_timeouts(void **state) {
   assert_int_equal(mistral_embeddings_create(&r, c, req, err), MISTRAL_E_TIMEOUT);
   /* Cleared: the client's limit (none) applies again. */
   assert_int_equal(mistral_embeddings_request_set_call_options(req, NULL), MISTRAL_OK);
-  et_expect(fs, "embeddings/float-two.fixture", 1);
+  tu_expect(fs, "embeddings/float-two.fixture", 1);
   assert_int_equal(mistral_embeddings_create(&r, c, req, err), MISTRAL_OK);
   mistral_embeddings_response_free(r);
-  et_assert_done(fs);
+  tu_assert_served(fs);
   mistral_error_free(err);
   mistral_client_free(c);
   fixture_server_stop(fs);
@@ -444,10 +444,10 @@ static void test_cancel_flag(void **state) {
   assert_int_equal(mistral_call_options_set_cancel_flag(o, &cancel_flag), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_request_set_call_options(req, o), MISTRAL_OK);
   mistral_call_options_free(o);
-  fixture_server *fs = et_server();
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
   /* About 700 bytes, 40 every 60 ms: over a second. */
-  et_expect(fs, "embeddings/slow-body.fixture", 1);
-  mistral_client *c = et_client(fs);
+  tu_expect(fs, "embeddings/slow-body.fixture", 1);
+  mistral_client *c = tu_client(fs, ET_KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_embeddings_response *r = NULL;
   cancel_flag = 0;
@@ -456,8 +456,8 @@ static void test_cancel_flag(void **state) {
   assert_int_equal(mistral_embeddings_create(&r, c, req, err), MISTRAL_E_CANCELLED);
   pthread_join(t, NULL);
   assert_null(r);
-  assert_true(et_contains(mistral_error_message(err), "cancelled"));
-  et_assert_done(fs);
+  assert_true(tu_contains(mistral_error_message(err), "cancelled"));
+  tu_assert_served(fs);
   mistral_error_free(err);
   mistral_client_free(c);
   fixture_server_stop(fs);
@@ -468,8 +468,8 @@ static void test_cancel_flag(void **state) {
 
 static void test_nothing_sent(void **state) {
   (void)state;
-  fixture_server *fs = et_server();
-  mistral_client *c = et_client(fs);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  mistral_client *c = tu_client(fs, ET_KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_embeddings_response *r = (mistral_embeddings_response *)1;
   mistral_embeddings_request *req = two();
@@ -478,11 +478,11 @@ static void test_nothing_sent(void **state) {
   assert_int_equal(mistral_embeddings_create(&r, NULL, req, err), MISTRAL_E_INVALID_ARG);
   assert_null(r);
   assert_int_equal(mistral_embeddings_create(&r, c, NULL, err), MISTRAL_E_INVALID_ARG);
-  assert_true(et_contains(mistral_error_message(err), "request is NULL"));
+  assert_true(tu_contains(mistral_error_message(err), "request is NULL"));
 
   /* No key. */
   mistral_client *nokey = NULL;
-  et_clean_env();
+  tu_clean_env();
   assert_int_equal(mistral_client_new(&nokey), MISTRAL_OK);
   assert_int_equal(mistral_client_set_server_url(nokey, fixture_server_url(fs)), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_create(&r, nokey, req, err), MISTRAL_E_NO_API_KEY);
@@ -494,19 +494,19 @@ static void test_nothing_sent(void **state) {
   assert_int_equal(mistral_embeddings_request_new(&bad, NULL), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_request_set_input(bad, "x"), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_create(&r, c, bad, err), MISTRAL_E_INVALID_ARG);
-  assert_true(et_contains(mistral_error_message(err), "model: not set"));
+  assert_true(tu_contains(mistral_error_message(err), "model: not set"));
   assert_int_equal(mistral_embeddings_request_set_model(bad, "mistral-embed"), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_request_unset(bad, "input"), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_create(&r, c, bad, err), MISTRAL_E_INVALID_ARG);
-  assert_true(et_contains(mistral_error_message(err), "input: not set"));
+  assert_true(tu_contains(mistral_error_message(err), "input: not set"));
   assert_int_equal(mistral_embeddings_request_set_inputs(bad, NULL, 0), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_create(&r, c, bad, err), MISTRAL_E_INVALID_ARG);
-  assert_true(et_contains(mistral_error_message(err), "input: the list is empty"));
+  assert_true(tu_contains(mistral_error_message(err), "input: the list is empty"));
   assert_int_equal(mistral_embeddings_request_set_output_dimension(bad, 0),
                    MISTRAL_E_INVALID_ARG);
   assert_int_equal(mistral_embeddings_request_set_inputs(bad, two_inputs, 2), MISTRAL_OK);
   assert_int_equal(mistral_embeddings_create(&r, c, bad, err), MISTRAL_E_INVALID_ARG);
-  assert_true(et_contains(mistral_error_message(err), "output_dimension"));
+  assert_true(tu_contains(mistral_error_message(err), "output_dimension"));
   assert_null(r);
   mistral_embeddings_request_free(bad);
 
@@ -552,13 +552,13 @@ static void oom_walk(const char *rel, const char *directives,
   for (; n < 400 && !succeeded; n++) {
     failing f = {n, 0};
     mistral_allocator a = {f_malloc, f_realloc, f_free, &f};
-    et_clean_env();
+    tu_clean_env();
     mistral_client *c = NULL;
     f.countdown = -1; /* the client itself is not under test */
     assert_int_equal(mistral_client_new_with_allocator(&c, &a), MISTRAL_OK);
     assert_int_equal(mistral_client_set_api_key(c, ET_KEY), MISTRAL_OK);
-    fixture_server *fs = et_server();
-    et_expect_with(fs, rel, directives, 1);
+    fixture_server *fs = tu_server_start(ET_KEY, NULL);
+    tu_expect_with(fs, rel, directives, 1);
     assert_int_equal(mistral_client_set_server_url(c, fixture_server_url(fs)), MISTRAL_OK);
     f.countdown = n;
     mistral_error *err = mistral_error_new();
@@ -626,9 +626,9 @@ static void *work(void *arg) {
 
 static void test_threads_share_a_client(void **state) {
   (void)state;
-  fixture_server *fs = et_server();
-  et_expect(fs, "embeddings/float-two.fixture", 40);
-  mistral_client *c = et_client(fs);
+  fixture_server *fs = tu_server_start(ET_KEY, NULL);
+  tu_expect(fs, "embeddings/float-two.fixture", 40);
+  mistral_client *c = tu_client(fs, ET_KEY, 1);
   mistral_embeddings_request *req = two();
   worker w[4];
   pthread_t t[4];
@@ -640,7 +640,7 @@ static void test_threads_share_a_client(void **state) {
     pthread_join(t[i], NULL);
     assert_int_equal(w[i].failures, 0);
   }
-  et_assert_done(fs);
+  tu_assert_served(fs);
   mistral_embeddings_request_free(req);
   mistral_client_free(c);
   fixture_server_stop(fs);

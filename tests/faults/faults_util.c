@@ -31,8 +31,7 @@ void fu_assert_took(int64_t took, long ms, const char *what) {
 
 void fu_new_server(rt_ctx *t) {
   fixture_server_stop(t->fs);
-  t->fs = fixture_server_start(RT_KEY);
-  assert_non_null(t->fs);
+  t->fs = tu_server_start(RT_KEY, NULL);
   assert_int_equal(mistral_client_set_server_url(t->client, fixture_server_url(t->fs)),
                    MISTRAL_OK);
 }
@@ -190,28 +189,4 @@ mistral_client *fu_counted_client(const rt_ctx *t, fu_counter *c) {
   assert_int_equal(mistral_client_set_api_key(client, RT_KEY), MISTRAL_OK);
   assert_int_equal(mistral_client_set_max_attempts(client, 1), MISTRAL_OK);
   return client;
-}
-
-char *fu_read_fixture(const char *rel) {
-  const char *dir = getenv("MISTRAL_FIXTURES");
-  assert_non_null(dir);
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", dir, rel);
-  FILE *f = fopen(path, "rb");
-  if (!f) fail_msg("cannot open %s", path);
-  size_t cap = 4096, len = 0;
-  char *text = malloc(cap);
-  assert_non_null(text);
-  size_t n;
-  while ((n = fread(text + len, 1, cap - len - 1, f)) > 0) {
-    len += n;
-    if (cap - len < 2) {
-      cap *= 2;
-      text = realloc(text, cap);
-      assert_non_null(text);
-    }
-  }
-  fclose(f);
-  text[len] = '\0';
-  return text;
 }

@@ -74,7 +74,4 @@ mistral_allocator fu_counting_allocator(fu_counter *c);
  * through fu_counting_allocator(c). */
 mistral_client *fu_counted_client(const rt_ctx *t, fu_counter *c);
 
-/* The text of tests/fixtures/<rel>, malloc'd. */
-char *fu_read_fixture(const char *rel);
-
 #endif

@@ -46,7 +46,7 @@ static void check_cuts_attempt(rt_ctx *t, const mistral_call_options *o) {
   for (size_t i = 0; i < sizeof plain_stages / sizeof plain_stages[0]; i++) {
     fu_new_server(t); /* a fresh script: leftovers of the last stage go */
     rt_log_clear(t);
-    rt_expect(t, plain_stages[i], 3);
+    tu_expect(t->fs, plain_stages[i], 3);
     int64_t t0 = fu_now_ms();
     int rc = rt_chat(t, o);
     int64_t took = fu_now_ms() - t0;
@@ -88,7 +88,7 @@ static void test_deadline_across_attempts(void **state) {
   assert_int_equal(mistral_call_options_set_timeout_ms(o, 200), MISTRAL_OK);
   assert_int_equal(mistral_call_options_set_max_attempts(o, 20), MISTRAL_OK);
   assert_int_equal(mistral_call_options_set_deadline_ms(o, deadline), MISTRAL_OK);
-  rt_expect(t, "faults/hang.fixture", 20);
+  tu_expect(t->fs, "faults/hang.fixture", 20);
   int64_t t0 = fu_now_ms();
   int rc = rt_chat(t, o);
   int64_t took = fu_now_ms() - t0;
@@ -118,7 +118,7 @@ static void test_deadline_across_attempts(void **state) {
 static void check_stream_attempts(rt_ctx *t, const mistral_call_options *o) {
   for (int push = 0; push < 2; push++) {
     const char *what = push ? "push" : "pull";
-    rt_expect(t, "faults/stream-hang.fixture", 1);
+    tu_expect(t->fs, "faults/stream-hang.fixture", 1);
     fu_seen s;
     int64_t t0 = fu_now_ms();
     int rc = fu_stream(t, push, o, &s);
@@ -130,7 +130,7 @@ static void check_stream_attempts(rt_ctx *t, const mistral_call_options *o) {
      * one is): it ran to its idle timeout. */
     fu_assert_took(took, FU_TIMEOUT_MS, what);
     rt_assert_logged(t, "would pass the 300 ms deadline");
-    rt_assert_served(t);
+    tu_assert_served(t->fs);
     rt_log_clear(t);
   }
 }
@@ -144,11 +144,11 @@ static void test_stream_deadline_client(void **state) {
   rt_ctx *t = *state;
   stream_setup(t);
   /* The control: without a deadline the three attempts are made. */
-  rt_expect(t, "faults/stream-hang.fixture", 3);
+  tu_expect(t->fs, "faults/stream-hang.fixture", 3);
   fu_seen s;
   assert_int_equal(fu_stream(t, 1, NULL, &s), MISTRAL_E_TIMEOUT);
   assert_int_equal(mistral_error_attempts(t->err), 3);
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
   rt_log_clear(t);
 
   assert_int_equal(mistral_client_set_deadline_ms(t->client, 300), MISTRAL_OK);
@@ -172,7 +172,7 @@ static void test_stream_deadline_spares_flowing_stream(void **state) {
   mistral_call_options *o = fu_options();
   assert_int_equal(mistral_call_options_set_deadline_ms(o, 200), MISTRAL_OK);
   assert_int_equal(mistral_call_options_set_idle_timeout_ms(o, FU_TIMEOUT_MS), MISTRAL_OK);
-  rt_expect(t, "faults/stream-drip.fixture", 1);
+  tu_expect(t->fs, "faults/stream-drip.fixture", 1);
   fu_seen s;
   int64_t t0 = fu_now_ms();
   int rc = fu_stream(t, 0, o, &s);
@@ -182,7 +182,7 @@ static void test_stream_deadline_spares_flowing_stream(void **state) {
   assert_int_equal(s.chunks, 4);
   assert_string_equal(s.text, "Bonjour !");
   assert_true(took > 1000); /* well past the deadline */
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 int main(void) {

@@ -26,7 +26,7 @@ static void test_connection_refused(void **state) {
   rt_ctx *t = *state;
   assert_int_equal(mistral_client_set_max_attempts(t->client, 1), MISTRAL_OK);
   char url[64];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d", rt_closed_port());
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", tu_closed_port());
   assert_int_equal(mistral_client_set_server_url(t->client, url), MISTRAL_OK);
   assert_int_equal(rt_chat(t, NULL), MISTRAL_E_CONNECT);
   assert_int_equal(mistral_error_attempts(t->err), 1);
@@ -57,22 +57,22 @@ static void test_reset_mid_body(void **state) {
   rt_ctx *t = *state;
   mistral_call_options *o = fu_options();
   assert_int_equal(mistral_call_options_set_max_attempts(o, 1), MISTRAL_OK);
-  rt_expect(t, "faults/reset-body.fixture", 1);
+  tu_expect(t->fs, "faults/reset-body.fixture", 1);
   assert_int_equal(rt_chat(t, o), MISTRAL_E_NETWORK);
   mistral_call_options_free(o);
   assert_reset(t);
   assert_int_equal(mistral_error_http_status(t->err), 200);
   assert_int_equal(mistral_error_attempts(t->err), 1);
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 
   /* With retries (the default): a reset is retried, the second attempt
    * answers. */
-  rt_expect(t, "faults/reset-body.fixture", 1);
-  rt_expect(t, "faults/ok.fixture", 1);
+  tu_expect(t->fs, "faults/reset-body.fixture", 1);
+  tu_expect(t->fs, "faults/ok.fixture", 1);
   assert_int_equal(rt_chat(t, NULL), MISTRAL_OK);
   rt_assert_logged(t, "attempt 1/3: network failure; retrying in ");
   rt_assert_logged(t, "attempt 2/3: HTTP 200");
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 /* After two events: they stay delivered, and the reset is final (never
@@ -80,7 +80,7 @@ static void test_reset_mid_body(void **state) {
 static void test_reset_mid_stream(void **state) {
   rt_ctx *t = *state;
   for (int push = 0; push < 2; push++) {
-    rt_expect(t, "faults/stream-reset-2.fixture", 1);
+    tu_expect(t->fs, "faults/stream-reset-2.fixture", 1);
     fu_seen s;
     int rc = fu_stream(t, push, NULL, &s);
     if (rc != MISTRAL_E_NETWORK)
@@ -91,7 +91,7 @@ static void test_reset_mid_stream(void **state) {
     assert_string_equal(s.text, "Bonjour");
     if (push) assert_string_equal(s.final_text, "Bonjour");
     else assert_int_equal(s.open_rc, MISTRAL_OK);
-    rt_assert_served(t);
+    tu_assert_served(t->fs);
   }
 }
 
@@ -106,7 +106,7 @@ static void test_slow_drip(void **state) {
   const long idle = 1000;
   assert_int_equal(mistral_client_set_stream_idle_timeout_ms(t->client, idle), MISTRAL_OK);
   assert_int_equal(mistral_client_set_timeout_ms(t->client, 300), MISTRAL_OK);
-  rt_expect(t, "faults/stream-drip.fixture", 1);
+  tu_expect(t->fs, "faults/stream-drip.fixture", 1);
   fu_seen s;
   int64_t t0 = fu_now_ms();
   int rc = fu_stream(t, 1, NULL, &s);
@@ -117,14 +117,14 @@ static void test_slow_drip(void **state) {
   assert_string_equal(s.final_text, "Bonjour !");
   assert_true(took > idle); /* the whole took longer than the idle timeout */
   assert_int_equal(rt_log_count(t, "retrying"), 0);
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 /* ---- bodies the client refuses ---- */
 
 static void test_malformed_json(void **state) {
   rt_ctx *t = *state;
-  rt_expect(t, "faults/malformed.fixture", 1); /* a retry would mismatch */
+  tu_expect(t->fs, "faults/malformed.fixture", 1); /* a retry would mismatch */
   assert_int_equal(rt_chat(t, NULL), MISTRAL_E_BAD_RESPONSE);
   assert_int_equal(mistral_error_code(t->err), MISTRAL_E_BAD_RESPONSE);
   /* Not retried: one request, the one exchange queued, and the error
@@ -132,7 +132,7 @@ static void test_malformed_json(void **state) {
   assert_int_equal(fixture_server_requests(t->fs), 1);
   assert_int_equal(mistral_error_attempts(t->err), 1);
   assert_int_equal(rt_log_count(t, "retrying"), 0);
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 /* A 200 with a 16 MiB body, the limit at 64 KiB: MISTRAL_E_TOO_LARGE, and
@@ -142,7 +142,7 @@ static void test_oversized_body(void **state) {
   rt_ctx *t = *state;
   const size_t big = (size_t)16 << 20, limit = (size_t)64 << 10;
   /* The request of faults/ok.fixture, a huge answer. */
-  char *ok = fu_read_fixture("faults/ok.fixture");
+  char *ok = tu_fixture_text("faults/ok.fixture", NULL);
   char *resp = strstr(ok, "=== response\n");
   assert_non_null(resp);
   *resp = '\0';
@@ -175,7 +175,7 @@ static void test_oversized_body(void **state) {
   mistral_chat_request_free(req);
   mistral_client_free(client);
   assert_int_equal(mem.live, 0);
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 /* ---- a stream cut short ---- */
@@ -183,7 +183,7 @@ static void test_oversized_body(void **state) {
 static void test_stream_cut_after_three_events(void **state) {
   rt_ctx *t = *state;
   for (int push = 0; push < 2; push++) {
-    rt_expect(t, "faults/stream-cut-3.fixture", 1);
+    tu_expect(t->fs, "faults/stream-cut-3.fixture", 1);
     fu_seen s;
     int rc = fu_stream(t, push, NULL, &s);
     if (rc != MISTRAL_E_TRUNCATED)
@@ -193,7 +193,7 @@ static void test_stream_cut_after_three_events(void **state) {
     assert_int_equal(s.chunks, 3);
     assert_string_equal(s.text, "Bonjour !");
     if (push) assert_string_equal(s.final_text, "Bonjour !");
-    rt_assert_served(t);
+    tu_assert_served(t->fs);
   }
 }
 

@@ -31,17 +31,17 @@ static void assert_offered_gzip(const rt_ctx *t, size_t i) {
 
 static void test_gzip_chat(void **state) {
   rt_ctx *t = *state;
-  rt_expect(t, "faults/gzip.fixture", 1);
+  tu_expect(t->fs, "faults/gzip.fixture", 1);
   /* rt_chat checks the text: "Bonjour ! Comment puis-je vous aider ?" */
   assert_int_equal(rt_chat(t, NULL), MISTRAL_OK);
   assert_offered_gzip(t, 0);
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_gzip_stream(void **state) {
   rt_ctx *t = *state;
   for (int push = 0; push < 2; push++) {
-    rt_expect(t, "faults/stream-gzip.fixture", 1);
+    tu_expect(t->fs, "faults/stream-gzip.fixture", 1);
     fu_seen s;
     int rc = fu_stream(t, push, NULL, &s);
     if (rc != MISTRAL_OK) fail_msg("%s: %s", push ? "push" : "pull", mistral_error_message(t->err));
@@ -49,13 +49,13 @@ static void test_gzip_stream(void **state) {
     assert_string_equal(s.text, "Bonjour !");
     if (push) assert_string_equal(s.final_text, "Bonjour !");
     assert_offered_gzip(t, (size_t)push);
-    rt_assert_served(t);
+    tu_assert_served(t->fs);
   }
 }
 
 static void test_gzip_embeddings(void **state) {
   rt_ctx *t = *state;
-  rt_expect(t, "faults/embeddings-gzip.fixture", 1);
+  tu_expect(t->fs, "faults/embeddings-gzip.fixture", 1);
   mistral_embeddings_request *req = NULL;
   assert_int_equal(mistral_embeddings_request_new(&req, "mistral-embed"), MISTRAL_OK);
   const char *const inputs[] = {"Embed this sentence.", "As well as this one."};
@@ -76,21 +76,21 @@ static void test_gzip_embeddings(void **state) {
   mistral_embeddings_response_free(resp);
   mistral_embeddings_request_free(req);
   assert_offered_gzip(t, 0);
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 /* "Content-Encoding: gzip" on a plain body: libcurl cannot inflate it
  * (CURLE_BAD_CONTENT_ENCODING): MISTRAL_E_BAD_RESPONSE, no retry. */
 static void test_gzip_corrupt(void **state) {
   rt_ctx *t = *state;
-  rt_expect(t, "faults/gzip-corrupt.fixture", 1);
+  tu_expect(t->fs, "faults/gzip-corrupt.fixture", 1);
   assert_int_equal(rt_chat(t, NULL), MISTRAL_E_BAD_RESPONSE);
   assert_int_equal(mistral_error_attempts(t->err), 1);
   assert_non_null(mistral_error_message(t->err));
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 
   for (int push = 0; push < 2; push++) {
-    rt_expect(t, "faults/stream-gzip-corrupt.fixture", 1);
+    tu_expect(t->fs, "faults/stream-gzip-corrupt.fixture", 1);
     fu_seen s;
     int rc = fu_stream(t, push, NULL, &s);
     if (rc != MISTRAL_E_BAD_RESPONSE)
@@ -98,7 +98,7 @@ static void test_gzip_corrupt(void **state) {
     assert_int_equal(mistral_error_code(t->err), MISTRAL_E_BAD_RESPONSE);
     assert_int_equal(mistral_error_attempts(t->err), 1);
     assert_int_equal(s.chunks, 0);
-    rt_assert_served(t);
+    tu_assert_served(t->fs);
   }
 }
 

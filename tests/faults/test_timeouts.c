@@ -56,7 +56,7 @@ static int setup(void **state) {
 static void check_attempt_timeout(rt_ctx *t, const mistral_call_options *o) {
   for (size_t i = 0; i < N_STAGES; i++) {
     const char *what = plain_stages[i].fixture;
-    rt_expect(t, what, 1);
+    tu_expect(t->fs, what, 1);
     int64_t t0 = fu_now_ms();
     int rc = rt_chat(t, o);
     int64_t took = fu_now_ms() - t0;
@@ -65,7 +65,7 @@ static void check_attempt_timeout(rt_ctx *t, const mistral_call_options *o) {
     assert_int_equal(mistral_error_http_status(t->err), plain_stages[i].http_status);
     assert_int_equal(mistral_error_attempts(t->err), 1);
     fu_assert_took(took, FU_TIMEOUT_MS, what);
-    rt_assert_served(t);
+    tu_assert_served(t->fs);
   }
 }
 
@@ -92,7 +92,7 @@ static void check_idle_timeout(rt_ctx *t, const mistral_call_options *o) {
     for (size_t i = 0; i < N_STAGES; i++) {
       char what[128];
       snprintf(what, sizeof what, "%s (%s)", stream_stages[i].fixture, push ? "push" : "pull");
-      rt_expect(t, stream_stages[i].fixture, 1);
+      tu_expect(t->fs, stream_stages[i].fixture, 1);
       fu_seen s;
       int64_t t0 = fu_now_ms();
       int rc = fu_stream(t, push, o, &s);
@@ -113,7 +113,7 @@ static void check_idle_timeout(rt_ctx *t, const mistral_call_options *o) {
       }
       if (!push)
         assert_int_equal(s.open_rc, stream_stages[i].opens ? MISTRAL_OK : MISTRAL_E_TIMEOUT);
-      rt_assert_served(t);
+      tu_assert_served(t->fs);
     }
   }
 }

@@ -13,27 +13,13 @@
 #include <jansson.h>
 #include <mistral/mistral.h>
 
-#include "fixture_server.h"
+#include "test_util.h"
 
 /* The API key the tests give the client and the fixture server. */
 #define FT_KEY "test-key"
 /* The model and prompt of ft_fim_base(). */
 #define FT_MODEL "codestral-latest"
 #define FT_PROMPT "def fib(n):\n    "
-
-/* Removes MISTRAL_API_KEY and MISTRAL_SERVER_URL from the environment. */
-void ft_clean_env(void);
-
-/* Non-zero when s is valid UTF-8 (no overlongs, no surrogates). */
-int ft_utf8_valid(const char *s);
-
-/* ---- JSON ---- */
-
-/* Parses expected (a JSON literal written in the test); fails on bad JSON. */
-json_t *ft_parse_at(const char *text, const char *file, int line);
-/* Compares got with want (both stolen; numbers by value); prints both and
- * fails when they differ. */
-void ft_compare_at(json_t *got, json_t *want, const char *file, int line);
 
 /* ---- FIM requests ---- */
 
@@ -77,45 +63,12 @@ void ft_assert_agents_rejected_at(const char *agent_id, const mistral_chat_reque
 /* Stops the idle server the two helpers above share, if started. */
 void ft_idle_server_stop(void);
 
-/* ---- the fixture server ---- */
-
-/* "$MISTRAL_FIXTURES/<rel>", malloc'd. */
-char *ft_fixture_path(const char *rel);
-
-/* Starts a fixture server with FT_KEY and queues the fixtures named
- * ("fim/minimal.fixture", relative to $MISTRAL_FIXTURES), each once;
- * NULL-terminated. */
-fixture_server *ft_server_start(const char *fixture, ...);
-
-/* Queues one more fixture, repeat times. */
-void ft_expect(fixture_server *fs, const char *rel, unsigned repeat);
-
-/* Queues a fixture with directives ("% chunk-bytes 1\n", may be "")
- * written before it, repeat times. */
-void ft_expect_with(fixture_server *fs, const char *rel, const char *directives,
-                    unsigned repeat);
-
-/* The response body of a fixture (what the server sends), malloc'd; *len
- * receives its length. */
-char *ft_fixture_body(const char *rel, size_t *len);
+/* ---- streams ---- */
 
 /* "% split-at ...\n" cutting body between the two line ends of every event
  * boundary, inside every "data:" and inside every multi-byte UTF-8
  * character; malloc'd. */
 char *ft_split_directive(const char *body, size_t len);
-
-/* A client talking to fs with FT_KEY. */
-mistral_client *ft_client(const fixture_server *fs);
-
-/* Asserts that every queued exchange was served and nothing mismatched. */
-void ft_assert_server_done_at(const fixture_server *fs, const char *file, int line);
-#define ft_assert_server_done(fs) ft_assert_server_done_at((fs), __FILE__, __LINE__)
-
-/* The JSON body of the i-th request the server received, parsed. */
-json_t *ft_received_body_at(const fixture_server *fs, size_t i, const char *file, int line);
-#define ft_received_body(fs, i) ft_received_body_at((fs), (i), __FILE__, __LINE__)
-
-/* ---- streams ---- */
 
 /* What a stream delivered. */
 typedef struct ft_stream_log {

@@ -57,10 +57,9 @@ static void check_painter_answer(const mistral_chat_response *resp) {
 /* The model of the chat request is not sent; the request keeps it. */
 static void test_minimal_model_not_sent(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(FT_KEY);
-  assert_non_null(fs);
-  ft_expect(fs, "agents/minimal.fixture", 2);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, NULL);
+  tu_expect(fs, "agents/minimal.fixture", 2);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_error *err = mistral_error_new();
 
   /* With a model set on the chat request, ... */
@@ -72,7 +71,7 @@ static void test_minimal_model_not_sent(void **state) {
   assert_int_equal(mistral_error_code(err), MISTRAL_OK);
   check_painter_answer(resp);
   mistral_chat_response_free(resp);
-  json_t *sent = ft_received_body(fs, 0);
+  json_t *sent = tu_received_json(fs, 0);
   assert_null(json_object_get(sent, "model"));
   assert_null(json_object_get(sent, "stream"));
   assert_string_equal(json_string_value(json_object_get(sent, "agent_id")), FRENCH_AGENT);
@@ -95,7 +94,7 @@ static void test_minimal_model_not_sent(void **state) {
   check_painter_answer(resp);
   mistral_chat_response_free(resp);
   mistral_chat_request_free(req);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_client_free(client);
@@ -106,8 +105,8 @@ static void test_minimal_model_not_sent(void **state) {
  * every other field the agents endpoint shares with chat. */
 static void test_full_request(void **state) {
   (void)state;
-  fixture_server *fs = ft_server_start("agents/full.fixture", NULL);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, "agents/full.fixture", NULL);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_chat_request *req = NULL;
   assert_int_equal(mistral_chat_request_new(&req, "mistral-medium-latest"), MISTRAL_OK);
   assert_int_equal(mistral_chat_request_add_message(NULL, req, MISTRAL_ROLE_USER,
@@ -176,8 +175,8 @@ static void test_full_request(void **state) {
   assert_string_equal(json_string_value(json_object_get(args, "city")), "Lyon");
   json_decref(args);
   mistral_chat_response_free(resp);
-  ft_assert_server_done(fs);
-  json_t *sent = ft_received_body(fs, 0);
+  tu_assert_served(fs);
+  json_t *sent = tu_received_json(fs, 0);
   assert_null(json_object_get(sent, "model"));
   assert_null(json_object_get(sent, "temperature"));
   json_decref(sent);
@@ -227,8 +226,8 @@ static void test_chat_only_fields_refused(void **state) {
 /* Once the chat-only field is gone, the same request goes through. */
 static void test_chat_only_field_unset_then_sent(void **state) {
   (void)state;
-  fixture_server *fs = ft_server_start("agents/minimal.fixture", NULL);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, "agents/minimal.fixture", NULL);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_chat_request *req = painter_request("mistral-small-latest");
   assert_int_equal(mistral_chat_request_set_top_p(req, 0.9), MISTRAL_OK);
   mistral_error *err = mistral_error_new();
@@ -241,7 +240,7 @@ static void test_chat_only_field_unset_then_sent(void **state) {
   assert_int_equal(mistral_agents_complete(&resp, client, FRENCH_AGENT, req, err), MISTRAL_OK);
   check_painter_answer(resp);
   mistral_chat_response_free(resp);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
   mistral_error_free(err);
   mistral_chat_request_free(req);
   mistral_client_free(client);
@@ -287,9 +286,8 @@ static void test_setter_error(void **state) {
 
 static void test_null_arguments(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(FT_KEY);
-  assert_non_null(fs);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, NULL);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_chat_request *req = painter_request(NULL);
   mistral_error *err = mistral_error_new();
   static mistral_chat_response sentinel;
@@ -370,10 +368,9 @@ static void check_stream_log(const ft_stream_log *log) {
 
 static void test_stream_push(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(FT_KEY);
-  assert_non_null(fs);
-  ft_expect(fs, "agents/stream.fixture", 2);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, NULL);
+  tu_expect(fs, "agents/stream.fixture", 2);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_chat_request *req = stream_request();
   mistral_error *err = mistral_error_new();
 
@@ -393,8 +390,8 @@ static void test_stream_push(void **state) {
                                          err);
   assert_int_equal(rc, MISTRAL_OK);
   check_stream_log(&log);
-  ft_assert_server_done(fs);
-  json_t *sent = ft_received_body(fs, 1);
+  tu_assert_served(fs);
+  json_t *sent = tu_received_json(fs, 1);
   assert_null(json_object_get(sent, "model"));
   assert_true(json_is_true(json_object_get(sent, "stream")));
   json_decref(sent);
@@ -407,8 +404,8 @@ static void test_stream_push(void **state) {
 
 static void test_stream_pull(void **state) {
   (void)state;
-  fixture_server *fs = ft_server_start("agents/stream.fixture", NULL);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, "agents/stream.fixture", NULL);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_chat_request *req = stream_request();
   mistral_error *err = mistral_error_new();
 
@@ -424,7 +421,7 @@ static void test_stream_pull(void **state) {
   check_stream_final(final);
   mistral_chat_response_free(final);
   mistral_chat_stream_free(s);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_chat_request_free(req);
@@ -437,15 +434,14 @@ static void test_stream_pull(void **state) {
 static void test_stream_replays(void **state) {
   (void)state;
   size_t len;
-  char *body = ft_fixture_body("agents/stream.fixture", &len);
+  char *body = tu_fixture_body("agents/stream.fixture", &len);
   char *split = ft_split_directive(body, len);
   free(body);
   const char *const modes[] = {"% chunk-bytes 1\n", split};
   for (size_t m = 0; m < 2; m++) {
-    fixture_server *fs = fixture_server_start(FT_KEY);
-    assert_non_null(fs);
-    ft_expect_with(fs, "agents/stream.fixture", modes[m], 2);
-    mistral_client *client = ft_client(fs);
+    fixture_server *fs = tu_server_start(FT_KEY, NULL);
+    tu_expect_with(fs, "agents/stream.fixture", modes[m], 2);
+    mistral_client *client = tu_client(fs, FT_KEY, 1);
     mistral_chat_request *req = stream_request();
     mistral_error *err = mistral_error_new();
 
@@ -465,7 +461,7 @@ static void test_stream_replays(void **state) {
     assert_int_equal(ft_pull_all(s, &log, err), MISTRAL_OK);
     check_stream_log(&log);
     mistral_chat_stream_free(s);
-    ft_assert_server_done(fs);
+    tu_assert_served(fs);
 
     mistral_error_free(err);
     mistral_chat_request_free(req);
@@ -499,11 +495,10 @@ static int never_called(const mistral_chat_chunk *chunk, void *user_data) {
 
 static void test_unknown_agent_404(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(FT_KEY);
-  assert_non_null(fs);
-  ft_expect(fs, "agents/404-unknown-agent.fixture", 1);
-  ft_expect(fs, "agents/404-unknown-agent-stream.fixture", 2);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, NULL);
+  tu_expect(fs, "agents/404-unknown-agent.fixture", 1);
+  tu_expect(fs, "agents/404-unknown-agent-stream.fixture", 2);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_chat_request *req = NULL;
   assert_int_equal(mistral_chat_request_new(&req, "mistral-small-latest"), MISTRAL_OK);
   assert_int_equal(mistral_chat_request_add_message(NULL, req, MISTRAL_ROLE_USER, "Hello?"),
@@ -530,7 +525,7 @@ static void test_unknown_agent_404(void **state) {
                    MISTRAL_E_NOT_FOUND);
   assert_null(s);
   check_404(err, "b2d4f6a8c0e14b3d5f7a9c1e3b5d7f9a");
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_chat_request_free(req);
@@ -540,7 +535,7 @@ static void test_unknown_agent_404(void **state) {
 
 static int group_setup(void **state) {
   (void)state;
-  ft_clean_env();
+  tu_clean_env();
   return 0;
 }
 

@@ -51,10 +51,9 @@ static void check_timeout(int rc, const mistral_error *err) {
 
 static void test_fim_timeout_then_cleared(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(FT_KEY);
-  assert_non_null(fs);
-  ft_expect(fs, "fim/delayed.fixture", 2);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, NULL);
+  tu_expect(fs, "fim/delayed.fixture", 2);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_fim_request *req = delayed_fim_request();
   mistral_error *err = mistral_error_new();
 
@@ -72,7 +71,7 @@ static void test_fim_timeout_then_cleared(void **state) {
   assert_int_equal(rc, MISTRAL_OK);
   assert_string_equal(resp->id, "cmpl-3e5a7c9e1b2d44f6a8c0e2b4d6f8a0c3");
   mistral_chat_response_free(resp);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
   assert_int_equal(fixture_server_requests(fs), 2);
 
   mistral_error_free(err);
@@ -83,10 +82,9 @@ static void test_fim_timeout_then_cleared(void **state) {
 
 static void test_chat_timeout_then_cleared(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(FT_KEY);
-  assert_non_null(fs);
-  ft_expect(fs, "fim/chat-delayed.fixture", 2);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, NULL);
+  tu_expect(fs, "fim/chat-delayed.fixture", 2);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_chat_request *req = NULL;
   assert_int_equal(mistral_chat_request_new(&req, "mistral-small-latest"), MISTRAL_OK);
   assert_int_equal(mistral_chat_request_add_message(NULL, req, MISTRAL_ROLE_USER,
@@ -107,7 +105,7 @@ static void test_chat_timeout_then_cleared(void **state) {
   assert_int_equal(rc, MISTRAL_OK);
   assert_non_null(strstr(mistral_chat_response_text(resp), "kettle"));
   mistral_chat_response_free(resp);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
   assert_int_equal(fixture_server_requests(fs), 2);
 
   mistral_error_free(err);
@@ -119,8 +117,8 @@ static void test_chat_timeout_then_cleared(void **state) {
 /* The agents calls take the options of the chat request they send. */
 static void test_agents_timeout(void **state) {
   (void)state;
-  fixture_server *fs = ft_server_start("agents/delayed.fixture", NULL);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, "agents/delayed.fixture", NULL);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_chat_request *req = NULL;
   assert_int_equal(mistral_chat_request_new(&req, NULL), MISTRAL_OK);
   assert_int_equal(
@@ -137,7 +135,7 @@ static void test_agents_timeout(void **state) {
                                         req, err),
                 err);
   assert_null(resp);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_chat_request_free(req);
@@ -150,10 +148,9 @@ static void test_agents_timeout(void **state) {
  * client timeout of 1 s. */
 static void test_options_copied_and_override_client(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(FT_KEY);
-  assert_non_null(fs);
-  ft_expect(fs, "fim/delayed.fixture", 2);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, NULL);
+  tu_expect(fs, "fim/delayed.fixture", 2);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_fim_request *req = delayed_fim_request();
   mistral_error *err = mistral_error_new();
 
@@ -174,7 +171,7 @@ static void test_options_copied_and_override_client(void **state) {
   assert_int_equal(rc, MISTRAL_OK);
   assert_non_null(resp);
   mistral_chat_response_free(resp);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_fim_request_free(req);
@@ -186,8 +183,8 @@ static void test_options_copied_and_override_client(void **state) {
  * still applies. */
 static void test_empty_options_keep_client_setting(void **state) {
   (void)state;
-  fixture_server *fs = ft_server_start("fim/delayed.fixture", NULL);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, "fim/delayed.fixture", NULL);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   assert_int_equal(mistral_client_set_timeout_ms(client, TIMEOUT_MS), MISTRAL_OK);
   mistral_fim_request *req = delayed_fim_request();
   mistral_call_options *opts = NULL;
@@ -198,7 +195,7 @@ static void test_empty_options_keep_client_setting(void **state) {
   mistral_chat_response *resp = NULL;
   check_timeout(mistral_fim_complete(&resp, client, req, err), err);
   assert_null(resp);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_fim_request_free(req);
@@ -211,10 +208,9 @@ static void test_empty_options_keep_client_setting(void **state) {
  * milliseconds) ends it, push and pull, with the two chunks delivered. */
 static void test_fim_stream_idle_timeout(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(FT_KEY);
-  assert_non_null(fs);
-  ft_expect(fs, "fim/stream-stall.fixture", 2);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, NULL);
+  tu_expect(fs, "fim/stream-stall.fixture", 2);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_fim_request *req = NULL;
   assert_int_equal(mistral_fim_request_new(&req, "codestral-latest", "def fib(n):\n    "),
                    MISTRAL_OK);
@@ -242,7 +238,7 @@ static void test_fim_stream_idle_timeout(void **state) {
   check_timeout(ft_pull_all(s, &log, err), err);
   assert_int_equal(log.chunks, 2);
   mistral_chat_stream_free(s);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_fim_request_free(req);
@@ -252,7 +248,7 @@ static void test_fim_stream_idle_timeout(void **state) {
 
 static int group_setup(void **state) {
   (void)state;
-  ft_clean_env();
+  tu_clean_env();
   return 0;
 }
 

@@ -653,9 +653,8 @@ static void test_null_request_everywhere(void **state) {
 
 static void test_null_send_arguments(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(FT_KEY);
-  assert_non_null(fs);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, NULL);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_fim_request *req = ft_fim_base();
   mistral_error *err = mistral_error_new();
   static mistral_chat_response sentinel;
@@ -704,8 +703,7 @@ static void test_null_send_arguments(void **state) {
 /* A client without a key: MISTRAL_E_NO_API_KEY, nothing sent. */
 static void test_no_api_key(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(FT_KEY);
-  assert_non_null(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, NULL);
   mistral_client *client = NULL;
   assert_int_equal(mistral_client_new(&client), MISTRAL_OK);
   assert_int_equal(mistral_client_set_server_url(client, fixture_server_url(fs)), MISTRAL_OK);
@@ -727,7 +725,7 @@ static void test_no_api_key(void **state) {
 
 static int group_setup(void **state) {
   (void)state;
-  ft_clean_env();
+  tu_clean_env();
   return 0;
 }
 

@@ -33,8 +33,8 @@ static mistral_fim_request *fib_request(void) {
 
 static void test_blocking_decodes_response(void **state) {
   (void)state;
-  fixture_server *fs = ft_server_start("fim/fib.fixture", NULL);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, "fim/fib.fixture", NULL);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_fim_request *req = fib_request();
   mistral_error *err = mistral_error_new();
   mistral_chat_response *resp = NULL;
@@ -73,9 +73,9 @@ static void test_blocking_decodes_response(void **state) {
   json_decref(raw);
 
   mistral_chat_response_free(resp);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
   /* The body on the wire, parsed again: no "stream" member at all. */
-  json_t *sent = ft_received_body(fs, 0);
+  json_t *sent = tu_received_json(fs, 0);
   assert_null(json_object_get(sent, "stream"));
   assert_int_equal(json_object_size(sent), 3);
   json_decref(sent);
@@ -89,8 +89,8 @@ static void test_blocking_decodes_response(void **state) {
 /* The request of test_all_fields (test_fim_request.c) on the wire. */
 static void test_all_fields_on_the_wire(void **state) {
   (void)state;
-  fixture_server *fs = ft_server_start("fim/all-fields.fixture", NULL);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, "fim/all-fields.fixture", NULL);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_fim_request *req = NULL;
   assert_int_equal(mistral_fim_request_new(&req, "codestral-2508", "def add(a, b):\n    "),
                    MISTRAL_OK);
@@ -118,7 +118,7 @@ static void test_all_fields_on_the_wire(void **state) {
   assert_int_equal(resp->usage->completion_tokens, 64);
   assert_non_null(strstr(mistral_chat_response_text(resp), "Return the sum of a and b."));
   mistral_chat_response_free(resp);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_fim_request_free(req);
@@ -131,8 +131,8 @@ static void test_nulls_on_the_wire(void **state) {
   static const char *const nullable[] = {"temperature", "top_p",       "max_tokens",
                                          "min_tokens",  "stop",        "random_seed",
                                          "metadata",    "suffix",      "prompt_cache_key"};
-  fixture_server *fs = ft_server_start("fim/nulls.fixture", NULL);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, "fim/nulls.fixture", NULL);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_fim_request *req = NULL;
   assert_int_equal(mistral_fim_request_new(&req, "codestral-latest", FIB_PROMPT), MISTRAL_OK);
   /* Values first, then null over each. */
@@ -149,7 +149,7 @@ static void test_nulls_on_the_wire(void **state) {
   assert_string_equal(mistral_chat_response_text(resp),
                       "return n if n < 2 else fib(n - 1) + fib(n - 2)\n");
   mistral_chat_response_free(resp);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_fim_request_free(req);
@@ -185,10 +185,9 @@ static void check_log(const ft_stream_log *log) {
 
 static void test_stream_push(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(FT_KEY);
-  assert_non_null(fs);
-  ft_expect(fs, "fim/stream.fixture", 2);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, NULL);
+  tu_expect(fs, "fim/stream.fixture", 2);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_fim_request *req = fib_request();
   mistral_error *err = mistral_error_new();
 
@@ -210,10 +209,10 @@ static void test_stream_push(void **state) {
   check_final(final);
   mistral_chat_response_free(final);
 
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
   /* The request said "stream": true; the request object itself did not
    * change (its JSON has no "stream"). */
-  json_t *sent = ft_received_body(fs, 1);
+  json_t *sent = tu_received_json(fs, 1);
   assert_true(json_is_true(json_object_get(sent, "stream")));
   json_decref(sent);
   json_t *body = ft_fim_json(req);
@@ -230,8 +229,8 @@ static void test_stream_push(void **state) {
  * partial answer in final_out. */
 static void test_stream_push_cancelled(void **state) {
   (void)state;
-  fixture_server *fs = ft_server_start("fim/stream.fixture", NULL);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, "fim/stream.fixture", NULL);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_fim_request *req = fib_request();
   mistral_error *err = mistral_error_new();
 
@@ -246,7 +245,7 @@ static void test_stream_push_cancelled(void **state) {
   assert_string_equal(mistral_chat_response_text(final), "if n < 2:");
   assert_int_equal(final->choices[0]->finish_reason, MISTRAL_FINISH_NONE);
   mistral_chat_response_free(final);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_fim_request_free(req);
@@ -256,8 +255,8 @@ static void test_stream_push_cancelled(void **state) {
 
 static void test_stream_pull(void **state) {
   (void)state;
-  fixture_server *fs = ft_server_start("fim/stream.fixture", NULL);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, "fim/stream.fixture", NULL);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_fim_request *req = fib_request();
   mistral_error *err = mistral_error_new();
 
@@ -278,7 +277,7 @@ static void test_stream_pull(void **state) {
   check_final(final);
   mistral_chat_response_free(final);
   mistral_chat_stream_free(s);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_fim_request_free(req);
@@ -289,8 +288,8 @@ static void test_stream_pull(void **state) {
 /* A pull stream closed after its first chunk; the client stays usable. */
 static void test_stream_pull_abandoned(void **state) {
   (void)state;
-  fixture_server *fs = ft_server_start("fim/stream.fixture", "fim/fib.fixture", NULL);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, "fim/stream.fixture", "fim/fib.fixture", NULL);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_fim_request *req = fib_request();
   mistral_error *err = mistral_error_new();
 
@@ -306,7 +305,7 @@ static void test_stream_pull_abandoned(void **state) {
   assert_int_equal(mistral_fim_complete(&resp, client, req, err), MISTRAL_OK);
   assert_string_equal(mistral_chat_response_text(resp), FIB_ANSWER);
   mistral_chat_response_free(resp);
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_fim_request_free(req);
@@ -320,15 +319,14 @@ static void test_stream_pull_abandoned(void **state) {
 static void test_stream_replays(void **state) {
   (void)state;
   size_t len;
-  char *body = ft_fixture_body("fim/stream.fixture", &len);
+  char *body = tu_fixture_body("fim/stream.fixture", &len);
   char *split = ft_split_directive(body, len);
   free(body);
   const char *const modes[] = {"% chunk-bytes 1\n", split};
   for (size_t m = 0; m < 2; m++) {
-    fixture_server *fs = fixture_server_start(FT_KEY);
-    assert_non_null(fs);
-    ft_expect_with(fs, "fim/stream.fixture", modes[m], 2);
-    mistral_client *client = ft_client(fs);
+    fixture_server *fs = tu_server_start(FT_KEY, NULL);
+    tu_expect_with(fs, "fim/stream.fixture", modes[m], 2);
+    mistral_client *client = tu_client(fs, FT_KEY, 1);
     mistral_fim_request *req = fib_request();
     mistral_error *err = mistral_error_new();
 
@@ -351,7 +349,7 @@ static void test_stream_replays(void **state) {
     check_final(final);
     mistral_chat_response_free(final);
     mistral_chat_stream_free(s);
-    ft_assert_server_done(fs);
+    tu_assert_served(fs);
 
     mistral_error_free(err);
     mistral_fim_request_free(req);
@@ -386,13 +384,13 @@ static void check_422(const mistral_error *err, const char *request_id) {
   assert_non_null(mistral_error_body(err));
   assert_non_null(strstr(mistral_error_body(err), "min_tokens"));
   assert_non_null(strstr(mistral_error_message(err), "422"));
-  assert_true(ft_utf8_valid(mistral_error_message(err)));
+  assert_true(tu_utf8_valid(mistral_error_message(err)));
 }
 
 static void test_422_blocking(void **state) {
   (void)state;
-  fixture_server *fs = ft_server_start("fim/422-min-over-max.fixture", NULL);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, "fim/422-min-over-max.fixture", NULL);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_fim_request *req = min_over_max_request();
   mistral_error *err = mistral_error_new();
 
@@ -401,7 +399,7 @@ static void test_422_blocking(void **state) {
   assert_int_equal(mistral_fim_complete(&resp, client, req, err), MISTRAL_E_VALIDATION);
   assert_null(resp);
   check_422(err, "1c3e5a7b9d0f42e4a6c8e0b2d4f6a8c1");
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_fim_request_free(req);
@@ -418,10 +416,9 @@ static int never_called(const mistral_chat_chunk *chunk, void *user_data) {
 
 static void test_422_streaming(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(FT_KEY);
-  assert_non_null(fs);
-  ft_expect(fs, "fim/422-min-over-max-stream.fixture", 2);
-  mistral_client *client = ft_client(fs);
+  fixture_server *fs = tu_server_start(FT_KEY, NULL);
+  tu_expect(fs, "fim/422-min-over-max-stream.fixture", 2);
+  mistral_client *client = tu_client(fs, FT_KEY, 1);
   mistral_fim_request *req = min_over_max_request();
   mistral_error *err = mistral_error_new();
 
@@ -439,7 +436,7 @@ static void test_422_streaming(void **state) {
   assert_int_equal(mistral_fim_stream_open(&s, client, req, err), MISTRAL_E_VALIDATION);
   assert_null(s);
   check_422(err, "1c3e5a7b9d0f42e4a6c8e0b2d4f6a8c1");
-  ft_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_fim_request_free(req);
@@ -449,7 +446,7 @@ static void test_422_streaming(void **state) {
 
 static int group_setup(void **state) {
   (void)state;
-  ft_clean_env();
+  tu_clean_env();
   return 0;
 }
 

@@ -15,15 +15,14 @@
 
 #include <mistral/mistral.h>
 
-#include "fixture.h"
 #include "http_test_util.h"
 
 /* ---- requests the error fixtures expect ---- */
 
-static mistral_chat_request *req_hello(void) { return http_hello_request(); }
+static mistral_chat_request *req_hello(void) { return tu_hello_request(); }
 
 static mistral_chat_request *req_typo_model(void) {
-  mistral_chat_request *req = http_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   assert_int_equal(mistral_chat_request_set_model(req, "mistral-smal-latest"), MISTRAL_OK);
   return req;
 }
@@ -37,31 +36,17 @@ static mistral_chat_request *req_null_content(void) {
 }
 
 static mistral_chat_request *req_ends_with_assistant(void) {
-  mistral_chat_request *req = http_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   assert_int_equal(mistral_chat_request_add_message(NULL, req, MISTRAL_ROLE_ASSISTANT, "Hi!"),
                    MISTRAL_OK);
   return req;
-}
-
-/* The response body of a fixture file, malloc'd and NUL-terminated. */
-static char *fixture_body(const char *rel) {
-  char *path = http_fixture_path(rel);
-  char errbuf[256];
-  fixture *fx = fixture_load(path, errbuf, sizeof errbuf);
-  free(path);
-  assert_non_null(fx);
-  char *body = malloc(fx->resp_body_len + 1);
-  assert_non_null(body);
-  memcpy(body, fx->resp_body, fx->resp_body_len + 1);
-  fixture_free(fx);
-  return body;
 }
 
 /* Sends the request against the fixture and returns the status, checking
  * that no response is handed out on failure and that the error object is
  * consistent with the status. */
 static int call(http_ctx *t, const char *rel, mistral_chat_request *(*make)(void)) {
-  if (rel) http_expect(t, rel, 1);
+  if (rel) tu_expect(t->fs, rel, 1);
   mistral_chat_request *req = make();
   mistral_chat_response *resp = (mistral_chat_response *)(uintptr_t)1; /* must be reset */
   int rc = mistral_chat_complete(&resp, t->client, req, t->err);
@@ -69,7 +54,7 @@ static int call(http_ctx *t, const char *rel, mistral_chat_request *(*make)(void
   assert_null(resp);
   assert_int_equal(mistral_error_code(t->err), rc);
   assert_true(strlen(mistral_error_message(t->err)) > 0);
-  http_assert_error_clean(t->err, HTTP_TEST_KEY);
+  tu_assert_error_clean(t->err, HTTP_TEST_KEY);
   http_assert_log_clean(&t->log, HTTP_TEST_KEY);
   return rc;
 }
@@ -143,7 +128,7 @@ static void test_http_statuses(void **state) {
     assert_int_equal(mistral_error_is_retryable(e), c->retryable);
 
     /* The body as received (none for an empty one). */
-    char *body = fixture_body(c->fixture);
+    char *body = tu_fixture_body(c->fixture, NULL);
     if (*body) assert_string_equal(mistral_error_body(e), body);
     else assert_null(mistral_error_body(e));
     free(body);
@@ -152,13 +137,13 @@ static void test_http_statuses(void **state) {
     const char *msg = mistral_error_message(e);
     char http[16];
     snprintf(http, sizeof http, "HTTP %d", c->http);
-    assert_true(http_contains(msg, http));
-    if (c->api_message) assert_true(http_contains(msg, c->api_message));
-    if (c->request_id) assert_true(http_contains(msg, c->request_id));
-    if (c->says) assert_true(http_contains(msg, c->says));
+    assert_true(tu_contains(msg, http));
+    if (c->api_message) assert_true(tu_contains(msg, c->api_message));
+    if (c->request_id) assert_true(tu_contains(msg, c->request_id));
+    if (c->says) assert_true(tu_contains(msg, c->says));
     assert_null(strchr(msg, '\n'));
   }
-  http_assert_served(t);
+  tu_assert_served(t->fs);
   /* The log said something about the failures. */
   assert_true(t->log.count > 0);
 }
@@ -167,7 +152,7 @@ static void test_422_detail_list(void **state) {
   http_ctx *t = *state;
   http_capture_log(t);
   int rc = call(t, "errors/422-detail-list.fixture", req_null_content);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
   const mistral_error *e = t->err;
   assert_int_equal(rc, MISTRAL_E_VALIDATION);
   assert_int_equal(mistral_error_http_status(e), 422);
@@ -186,9 +171,9 @@ static void test_422_detail_list(void **state) {
   assert_string_equal(mistral_error_request_id(e), "0a1b2c3d4e5f46a7b8c9d0e1f2a3b4c5");
   assert_false(mistral_error_is_retryable(e));
   const char *msg = mistral_error_message(e);
-  assert_true(http_contains(msg, "HTTP 422"));
-  assert_true(http_contains(msg, "body.messages.0.content: Input should be a valid string"));
-  char *body = fixture_body("errors/422-detail-list.fixture");
+  assert_true(tu_contains(msg, "HTTP 422"));
+  assert_true(tu_contains(msg, "body.messages.0.content: Input should be a valid string"));
+  char *body = tu_fixture_body("errors/422-detail-list.fixture", NULL);
   assert_string_equal(mistral_error_body(e), body);
   free(body);
 }
@@ -216,7 +201,7 @@ static void test_bad_success_bodies(void **state) {
     assert_false(mistral_error_is_retryable(t->err));
     assert_null(mistral_error_transport_message(t->err));
   }
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 /* ---- transport failures ---- */
@@ -233,25 +218,25 @@ static void test_truncated(void **state) {
     assert_int_equal(rc, MISTRAL_E_TRUNCATED);
     assert_true(mistral_error_is_retryable(t->err));
     assert_non_null(mistral_error_transport_message(t->err));
-    assert_true(http_contains(mistral_error_message(t->err), "/v1/chat/completions"));
+    assert_true(tu_contains(mistral_error_message(t->err), "/v1/chat/completions"));
   }
   /* The client is fine afterwards (on a new connection). */
   int rc = call(t, "errors/truncated-body.fixture", req_hello);
   assert_int_equal(rc, MISTRAL_E_TRUNCATED);
-  http_expect(t, "chat/response/plain-text.fixture", 1);
-  mistral_chat_request *req = http_hello_request();
+  tu_expect(t->fs, "chat/response/plain-text.fixture", 1);
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = NULL;
   assert_int_equal(mistral_chat_complete(&resp, t->client, req, t->err), MISTRAL_OK);
   mistral_chat_response_free(resp);
   mistral_chat_request_free(req);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_connection_refused(void **state) {
   http_ctx *t = *state;
   http_capture_log(t);
   char url[64];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d", http_closed_port());
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", tu_closed_port());
   assert_int_equal(mistral_client_set_server_url(t->client, url), MISTRAL_OK);
   int rc = call(t, NULL, req_hello);
   assert_int_equal(rc, MISTRAL_E_CONNECT);
@@ -286,7 +271,7 @@ static void test_timeout(void **state) {
   assert_int_equal(rc, MISTRAL_E_TIMEOUT);
   assert_true(mistral_error_is_retryable(t->err));
   assert_non_null(mistral_error_transport_message(t->err));
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_too_large(void **state) {
@@ -296,17 +281,17 @@ static void test_too_large(void **state) {
   int rc = call(t, "errors/large-answer.fixture", req_hello);
   assert_int_equal(rc, MISTRAL_E_TOO_LARGE);
   assert_false(mistral_error_is_retryable(t->err));
-  assert_true(http_contains(mistral_error_message(t->err), "256"));
+  assert_true(tu_contains(mistral_error_message(t->err), "256"));
   /* With the default limit the same answer passes. */
   assert_int_equal(mistral_client_set_max_response_bytes(t->client, 0), MISTRAL_OK);
-  http_expect(t, "errors/large-answer.fixture", 1);
-  mistral_chat_request *req = http_hello_request();
+  tu_expect(t->fs, "errors/large-answer.fixture", 1);
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = NULL;
   assert_int_equal(mistral_chat_complete(&resp, t->client, req, t->err), MISTRAL_OK);
   assert_true(strlen(mistral_chat_response_text(resp)) > 256);
   mistral_chat_response_free(resp);
   mistral_chat_request_free(req);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_no_api_key(void **state) {
@@ -325,25 +310,25 @@ static void test_key_echo_redacted(void **state) {
   http_capture_log(t);
 
   assert_int_equal(call(t, "errors/401-key-echo.fixture", req_hello), MISTRAL_E_UNAUTHORIZED);
-  assert_true(http_contains(mistral_error_api_message(t->err), "[REDACTED]"));
-  assert_true(http_contains(mistral_error_body(t->err), "[REDACTED]"));
-  assert_true(http_contains(mistral_error_message(t->err), "Invalid API key"));
+  assert_true(tu_contains(mistral_error_api_message(t->err), "[REDACTED]"));
+  assert_true(tu_contains(mistral_error_body(t->err), "[REDACTED]"));
+  assert_true(tu_contains(mistral_error_message(t->err), "Invalid API key"));
 
   assert_int_equal(call(t, "errors/422-key-echo.fixture", req_hello), MISTRAL_E_VALIDATION);
   assert_int_equal(mistral_error_detail_count(t->err), 1);
-  assert_true(http_contains(mistral_error_detail_loc(t->err, 0), "[REDACTED]"));
-  assert_true(http_contains(mistral_error_detail_msg(t->err, 0), "[REDACTED]"));
-  assert_true(http_contains(mistral_error_detail_type(t->err, 0), "[REDACTED]"));
+  assert_true(tu_contains(mistral_error_detail_loc(t->err, 0), "[REDACTED]"));
+  assert_true(tu_contains(mistral_error_detail_msg(t->err, 0), "[REDACTED]"));
+  assert_true(tu_contains(mistral_error_detail_type(t->err, 0), "[REDACTED]"));
 
   assert_int_equal(call(t, "errors/502-key-echo.fixture", req_hello), MISTRAL_E_SERVER);
-  assert_true(http_contains(mistral_error_body(t->err), "Bearer [REDACTED]"));
+  assert_true(tu_contains(mistral_error_body(t->err), "Bearer [REDACTED]"));
 
   /* jansson quotes the text near a syntax error: here, the key. */
   assert_int_equal(call(t, "errors/200-malformed-key-echo.fixture", req_hello),
                    MISTRAL_E_BAD_RESPONSE);
-  assert_true(http_contains(mistral_error_message(t->err), "[REDACTED]"));
+  assert_true(tu_contains(mistral_error_message(t->err), "[REDACTED]"));
 
-  http_assert_served(t);
+  tu_assert_served(t->fs);
   assert_true(t->log.count > 0);
 }
 
@@ -352,8 +337,8 @@ static void test_error_object_reused(void **state) {
   http_ctx *t = *state;
   assert_int_equal(call(t, "errors/422-detail-list.fixture", req_null_content),
                    MISTRAL_E_VALIDATION);
-  http_expect(t, "chat/response/plain-text.fixture", 1);
-  mistral_chat_request *req = http_hello_request();
+  tu_expect(t->fs, "chat/response/plain-text.fixture", 1);
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = NULL;
   assert_int_equal(mistral_chat_complete(&resp, t->client, req, t->err), MISTRAL_OK);
   assert_int_equal(mistral_error_code(t->err), MISTRAL_OK);
@@ -364,12 +349,12 @@ static void test_error_object_reused(void **state) {
   mistral_chat_response_free(resp);
   mistral_chat_request_free(req);
   /* NULL error object: the status alone. */
-  http_expect(t, "errors/429-rate-limited.fixture", 1);
-  req = http_hello_request();
+  tu_expect(t->fs, "errors/429-rate-limited.fixture", 1);
+  req = tu_hello_request();
   assert_int_equal(mistral_chat_complete(&resp, t->client, req, NULL), MISTRAL_E_RATE_LIMITED);
   assert_null(resp);
   mistral_chat_request_free(req);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_status_retryable_table(void **state) {

@@ -14,7 +14,6 @@
 
 #include <mistral/mistral.h>
 
-#include "fixture.h"
 #include "http_test_util.h"
 
 /* Bodiless exchanges, written inline (tools/check-fixtures.py has no body
@@ -75,7 +74,7 @@ static int raw(http_ctx *t, mistral_raw_response **out, const char *method, cons
   *out = (mistral_raw_response *)(uintptr_t)1; /* must be overwritten */
   int rc = mistral_raw_call(out, t->client, method, path, body, t->err);
   assert_int_equal(mistral_error_code(t->err), rc);
-  http_assert_error_clean(t->err, HTTP_TEST_KEY);
+  tu_assert_error_clean(t->err, HTTP_TEST_KEY);
   return rc;
 }
 
@@ -97,7 +96,7 @@ static void test_get_without_body(void **state) {
   assert_non_null(raw_req);
   assert_true(strncmp(raw_req, "GET /v1/models HTTP/1.1\r\n", 25) == 0);
   free(raw_req);
-  char *body = http_received_body(t->fs, 0);
+  char *body = tu_received_body(t->fs, 0);
   assert_string_equal(body, "");
   free(body);
   char *cl = http_received_header(t->fs, 0, "Content-Length", NULL);
@@ -106,12 +105,12 @@ static void test_get_without_body(void **state) {
   char *ua = http_received_header(t->fs, 0, "User-Agent", NULL);
   assert_string_equal(ua, "mistral-client-c/" MISTRAL_VERSION_STRING);
   free(ua);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_post_json_body_verbatim(void **state) {
   http_ctx *t = *state;
-  http_expect(t, "chat/response/plain-text.fixture", 1);
+  tu_expect(t->fs, "chat/response/plain-text.fixture", 1);
   /* Sent byte for byte as given, not re-serialized. */
   static const char body[] =
       "{ \"model\" : \"mistral-small-latest\",\n"
@@ -119,25 +118,22 @@ static void test_post_json_body_verbatim(void **state) {
   mistral_raw_response *r;
   assert_int_equal(raw(t, &r, "POST", "/v1/chat/completions", body), MISTRAL_OK);
   assert_int_equal(mistral_raw_response_status(r), 200);
-  char *path = http_fixture_path("chat/response/plain-text.fixture");
-  char errbuf[256];
-  fixture *fx = fixture_load(path, errbuf, sizeof errbuf);
-  free(path);
-  assert_non_null(fx);
+  size_t want_len;
+  char *want = tu_fixture_body("chat/response/plain-text.fixture", &want_len);
   size_t len = 0;
   const char *got = mistral_raw_response_body(r, &len);
-  assert_int_equal(len, fx->resp_body_len);
-  assert_memory_equal(got, fx->resp_body, len);
-  fixture_free(fx);
+  assert_int_equal(len, want_len);
+  assert_memory_equal(got, want, len);
+  free(want);
   mistral_raw_response_free(r);
 
-  char *sent = http_received_body(t->fs, 0);
+  char *sent = tu_received_body(t->fs, 0);
   assert_string_equal(sent, body);
   free(sent);
   char *ct = http_received_header(t->fs, 0, "content-type", NULL);
   assert_string_equal(ct, "application/json");
   free(ct);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_delete(void **state) {
@@ -148,13 +144,13 @@ static void test_delete(void **state) {
       raw(t, &r, "DELETE", "/v1/models/ft:open-mistral-7b:587a6b29:20240514:7e773925", NULL),
       MISTRAL_OK);
   assert_int_equal(mistral_raw_response_status(r), 200);
-  assert_true(http_contains(mistral_raw_response_body(r, NULL), "\"deleted\":true"));
+  assert_true(tu_contains(mistral_raw_response_body(r, NULL), "\"deleted\":true"));
   mistral_raw_response_free(r);
   char *raw_req = fixture_server_received(t->fs, 0);
   assert_non_null(raw_req);
   assert_true(strncmp(raw_req, "DELETE /v1/models/ft:", 21) == 0);
   free(raw_req);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_empty_success_body(void **state) {
@@ -168,18 +164,18 @@ static void test_empty_success_body(void **state) {
   assert_string_equal(body, "");
   assert_int_equal(len, 0);
   mistral_raw_response_free(r);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_error_status_keeps_response(void **state) {
   http_ctx *t = *state;
-  http_expect(t, "errors/404-raw-model-not-found.fixture", 1);
+  tu_expect(t->fs, "errors/404-raw-model-not-found.fixture", 1);
   mistral_raw_response *r;
   int rc = raw(t, &r, "GET", "/v1/models/mistral-nonexistent-model", NULL);
   assert_int_equal(rc, MISTRAL_E_NOT_FOUND);
   assert_non_null(r);
   assert_int_equal(mistral_raw_response_status(r), 404);
-  assert_true(http_contains(mistral_raw_response_body(r, NULL),
+  assert_true(tu_contains(mistral_raw_response_body(r, NULL),
                             "Invalid model: mistral-nonexistent-model"));
   /* The error object is filled as for a typed call. */
   assert_int_equal(mistral_error_http_status(t->err), 404);
@@ -228,13 +224,13 @@ static void test_error_status_keeps_response(void **state) {
   assert_null(mistral_raw_response_header_name(NULL, 0));
   assert_null(mistral_raw_response_header_value(NULL, 0));
   mistral_raw_response_free(NULL);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_error_echoing_key(void **state) {
   http_ctx *t = *state;
   http_capture_log(t);
-  http_expect(t, "errors/401-key-echo.fixture", 1);
+  tu_expect(t->fs, "errors/401-key-echo.fixture", 1);
   mistral_raw_response *r;
   int rc = raw(t, &r, "POST", "/v1/chat/completions",
                "{\"model\":\"mistral-small-latest\",\"messages\":[{\"role\":\"user\","
@@ -242,10 +238,10 @@ static void test_error_echoing_key(void **state) {
   assert_int_equal(rc, MISTRAL_E_UNAUTHORIZED);
   assert_non_null(r);
   assert_int_equal(mistral_raw_response_status(r), 401);
-  assert_true(http_contains(mistral_error_api_message(t->err), "[REDACTED]"));
+  assert_true(tu_contains(mistral_error_api_message(t->err), "[REDACTED]"));
   mistral_raw_response_free(r);
   http_assert_log_clean(&t->log, HTTP_TEST_KEY);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_invalid_json_body(void **state) {
@@ -315,7 +311,7 @@ static void test_invalid_method(void **state) {
 static void test_transport_failure_no_response(void **state) {
   http_ctx *t = *state;
   char url[64];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d", http_closed_port());
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", tu_closed_port());
   assert_int_equal(mistral_client_set_server_url(t->client, url), MISTRAL_OK);
   mistral_raw_response *r;
   assert_int_equal(raw(t, &r, "GET", "/v1/models", NULL), MISTRAL_E_CONNECT);

@@ -16,18 +16,14 @@
 
 #include <mistral/mistral.h>
 
-#include "fixture.h"
 #include "http_test_util.h"
 
 /* The response body of a fixture file, parsed. */
 static json_t *fixture_response_json(const char *rel) {
-  char *path = http_fixture_path(rel);
-  char errbuf[256];
-  fixture *fx = fixture_load(path, errbuf, sizeof errbuf);
-  free(path);
-  assert_non_null(fx);
-  json_t *v = json_loadb(fx->resp_body, fx->resp_body_len, 0, NULL);
-  fixture_free(fx);
+  size_t len;
+  char *body = tu_fixture_body(rel, &len);
+  json_t *v = json_loadb(body, len, 0, NULL);
+  free(body);
   assert_non_null(v);
   return v;
 }
@@ -36,7 +32,7 @@ static json_t *fixture_response_json(const char *rel) {
  * exchange and that raw_json is the fixture's body byte for byte. */
 static mistral_chat_response *complete(http_ctx *t, const char *rel,
                                        const mistral_chat_request *req) {
-  http_expect(t, rel, 1);
+  tu_expect(t->fs, rel, 1);
   mistral_chat_response *resp = NULL;
   int rc = mistral_chat_complete(&resp, t->client, req, t->err);
   if (rc != MISTRAL_OK) print_error("%s: %s\n", rel, mistral_error_message(t->err));
@@ -44,23 +40,20 @@ static mistral_chat_response *complete(http_ctx *t, const char *rel,
   assert_non_null(resp);
   assert_int_equal(mistral_error_code(t->err), MISTRAL_OK);
   assert_string_equal(mistral_error_message(t->err), "");
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 
-  char *path = http_fixture_path(rel);
-  char errbuf[256];
-  fixture *fx = fixture_load(path, errbuf, sizeof errbuf);
-  free(path);
-  assert_non_null(fx);
+  size_t len;
+  char *body = tu_fixture_body(rel, &len);
   assert_non_null(resp->raw_json);
-  assert_int_equal(resp->raw_json_len, fx->resp_body_len);
-  assert_memory_equal(resp->raw_json, fx->resp_body, fx->resp_body_len);
+  assert_int_equal(resp->raw_json_len, len);
+  assert_memory_equal(resp->raw_json, body, len);
   assert_int_equal(resp->raw_json[resp->raw_json_len], '\0');
-  fixture_free(fx);
+  free(body);
   return resp;
 }
 
 static mistral_chat_response *complete_hello(http_ctx *t, const char *rel) {
-  mistral_chat_request *req = http_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = complete(t, rel, req);
   mistral_chat_request_free(req);
   return resp;
@@ -135,7 +128,7 @@ static void test_deprecation_and_correlation_id(void **state) {
 
 static void test_two_choices(void **state) {
   http_ctx *t = *state;
-  mistral_chat_request *req = http_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   assert_int_equal(mistral_chat_request_set_n(req, 2), MISTRAL_OK);
   mistral_chat_response *resp = complete(t, "chat/response/n-choices.fixture", req);
   mistral_chat_request_free(req);

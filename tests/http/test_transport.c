@@ -20,7 +20,7 @@
 
 /* One hello call on client, expected to succeed. */
 static void hello(mistral_client *client, mistral_error *err) {
-  mistral_chat_request *req = http_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = NULL;
   int rc = mistral_chat_complete(&resp, client, req, err);
   if (rc != MISTRAL_OK) print_error("%s\n", mistral_error_message(err));
@@ -46,18 +46,18 @@ static void assert_sent(const http_ctx *t, size_t i, const char *name, const cha
 
 static void test_one_connection_for_1000_calls(void **state) {
   http_ctx *t = *state;
-  http_expect(t, PLAIN, 1000);
+  tu_expect(t->fs, PLAIN, 1000);
   for (int i = 0; i < 1000; i++) hello(t->client, t->err);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
   assert_int_equal(fixture_server_requests(t->fs), 1000);
   assert_int_equal(fixture_server_connections(t->fs), 1);
 }
 
 static void test_chunked_response(void **state) {
   http_ctx *t = *state;
-  http_expect(t, "chat/response/chunked-transfer.fixture", 1);
-  http_expect(t, PLAIN, 1);
-  mistral_chat_request *req = http_hello_request();
+  tu_expect(t->fs, "chat/response/chunked-transfer.fixture", 1);
+  tu_expect(t->fs, PLAIN, 1);
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = NULL;
   assert_int_equal(mistral_chat_complete(&resp, t->client, req, t->err), MISTRAL_OK);
   assert_string_equal(mistral_chat_response_text(resp), "Hello! Sent in pieces, whole again.");
@@ -68,12 +68,12 @@ static void test_chunked_response(void **state) {
   mistral_chat_request_free(req);
   hello(t->client, t->err); /* and the connection is reused after it */
   assert_int_equal(fixture_server_connections(t->fs), 1);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_user_agent(void **state) {
   http_ctx *t = *state;
-  http_expect(t, PLAIN, 3);
+  tu_expect(t->fs, PLAIN, 3);
   hello(t->client, t->err);
   assert_sent(t, 0, "User-Agent", "mistral-client-c/" MISTRAL_VERSION_STRING);
 
@@ -94,18 +94,18 @@ static void test_user_agent(void **state) {
   hello(t->client, t->err);
   assert_sent(t, 2, "User-Agent", "mistral-client-c/" MISTRAL_VERSION_STRING);
   assert_sent(t, 2, "X-Injected", NULL);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_authorization_and_content_headers(void **state) {
   http_ctx *t = *state;
-  http_expect(t, PLAIN, 1);
+  tu_expect(t->fs, PLAIN, 1);
   hello(t->client, t->err);
   assert_sent(t, 0, "Authorization", "Bearer " HTTP_TEST_KEY);
   assert_sent(t, 0, "Content-Type", "application/json");
   assert_sent(t, 0, "Accept", "application/json");
   assert_sent(t, 0, "Expect", NULL); /* no 100-continue round trip */
-  char *body = http_received_body(t->fs, 0);
+  char *body = tu_received_body(t->fs, 0);
   assert_string_equal(body,
                       "{\"model\":\"mistral-small-latest\",\"messages\":[{\"role\":\"user\","
                       "\"content\":\"Hello\"}]}");
@@ -114,7 +114,7 @@ static void test_authorization_and_content_headers(void **state) {
   assert_non_null(raw);
   assert_true(strncmp(raw, "POST /v1/chat/completions HTTP/1.1\r\n", 36) == 0);
   free(raw);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_extra_headers(void **state) {
@@ -147,7 +147,7 @@ static void test_extra_headers(void **state) {
   assert_int_equal(mistral_client_add_header(c, "X-Evil", NULL), MISTRAL_E_INVALID_ARG);
   assert_int_equal(mistral_client_add_header(NULL, "X-Evil", "x"), MISTRAL_E_INVALID_ARG);
 
-  http_expect(t, PLAIN, 1);
+  tu_expect(t->fs, PLAIN, 1);
   hello(c, t->err);
   assert_sent(t, 0, "X-Team", "ranking");
   assert_sent(t, 0, "X-Trace-Id", "abc-123");
@@ -156,7 +156,7 @@ static void test_extra_headers(void **state) {
   /* The refused attempts left the owned headers alone. */
   assert_sent(t, 0, "Authorization", "Bearer " HTTP_TEST_KEY);
   assert_sent(t, 0, "Accept", "application/json");
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_trailing_slash(void **state) {
@@ -166,13 +166,13 @@ static void test_trailing_slash(void **state) {
   snprintf(url, sizeof url, "%s/", base);
   assert_int_equal(mistral_client_set_server_url(t->client, url), MISTRAL_OK);
   assert_string_equal(mistral_client_server_url(t->client), base);
-  http_expect(t, PLAIN, 2);
+  tu_expect(t->fs, PLAIN, 2);
   hello(t->client, t->err);
   snprintf(url, sizeof url, "%s///", base);
   assert_int_equal(mistral_client_set_server_url(t->client, url), MISTRAL_OK);
   assert_string_equal(mistral_client_server_url(t->client), base);
   hello(t->client, t->err);
-  http_assert_served(t); /* the fixture checks the path: no "//v1" */
+  tu_assert_served(t->fs); /* the fixture checks the path: no "//v1" */
 }
 
 static void test_environment(void **state) {
@@ -183,9 +183,9 @@ static void test_environment(void **state) {
   assert_int_equal(setenv("MISTRAL_API_KEY", HTTP_TEST_KEY, 1), 0);
   mistral_client *c = NULL;
   assert_int_equal(mistral_client_new(&c), MISTRAL_OK);
-  http_clear_env(); /* read once, at creation */
+  tu_clean_env(); /* read once, at creation */
   assert_string_equal(mistral_client_server_url(c), fixture_server_url(t->fs));
-  http_expect(t, PLAIN, 1);
+  tu_expect(t->fs, PLAIN, 1);
   hello(c, t->err); /* the fixture checks "Bearer {{API_KEY}}" */
   assert_sent(t, 0, "Authorization", "Bearer " HTTP_TEST_KEY);
   mistral_client_free(c);
@@ -195,20 +195,20 @@ static void test_environment(void **state) {
   c = (mistral_client *)(uintptr_t)1;
   assert_int_equal(mistral_client_new(&c), MISTRAL_E_INVALID_ARG);
   assert_null(c);
-  http_clear_env();
+  tu_clean_env();
 
   /* Neither set: the default server, and no key (nothing is sent). */
   assert_int_equal(setenv("MISTRAL_API_KEY", "", 1), 0);
   assert_int_equal(mistral_client_new(&c), MISTRAL_OK);
   assert_string_equal(mistral_client_server_url(c), MISTRAL_DEFAULT_SERVER_URL);
-  mistral_chat_request *req = http_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = NULL;
   assert_int_equal(mistral_chat_complete(&resp, c, req, t->err), MISTRAL_E_NO_API_KEY);
   mistral_chat_request_free(req);
   mistral_client_free(c);
-  http_clear_env();
+  tu_clean_env();
   assert_int_equal(mistral_client_new(NULL), MISTRAL_E_INVALID_ARG);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
   assert_int_equal(fixture_server_requests(t->fs), 1);
 }
 
@@ -243,22 +243,22 @@ static void test_api_key_validation(void **state) {
   assert_int_equal(mistral_client_set_api_key(c, "two words"), MISTRAL_E_INVALID_ARG);
   assert_int_equal(mistral_client_set_api_key(NULL, "k"), MISTRAL_E_INVALID_ARG);
   /* The refused keys left the configured one in place. */
-  http_expect(t, PLAIN, 1);
+  tu_expect(t->fs, PLAIN, 1);
   hello(c, t->err);
   assert_sent(t, 0, "Authorization", "Bearer " HTTP_TEST_KEY);
   assert_sent(t, 0, "X-Injected", NULL);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_log_callback(void **state) {
   http_ctx *t = *state;
   http_capture_log(t);
-  http_expect(t, PLAIN, 1);
-  http_expect(t, "errors/401-key-echo.fixture", 1);
+  tu_expect(t->fs, PLAIN, 1);
+  tu_expect(t->fs, "errors/401-key-echo.fixture", 1);
   hello(t->client, t->err);
   size_t after_success = t->log.count;
   assert_true(after_success > 0); /* a debug line per exchange */
-  mistral_chat_request *req = http_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = NULL;
   assert_int_equal(mistral_chat_complete(&resp, t->client, req, t->err),
                    MISTRAL_E_UNAUTHORIZED);
@@ -272,13 +272,13 @@ static void test_log_callback(void **state) {
   /* min_level filters: a refused key is nothing at ERROR level... */
   size_t before = t->log.count;
   http_capture_log_level(t, MISTRAL_LOG_ERROR);
-  http_expect(t, "errors/401-key-echo.fixture", 1);
+  tu_expect(t->fs, "errors/401-key-echo.fixture", 1);
   assert_int_equal(mistral_chat_complete(&resp, t->client, req, t->err),
                    MISTRAL_E_UNAUTHORIZED);
   assert_int_equal(t->log.count, before);
   /* ...but is at INFO. */
   http_capture_log_level(t, MISTRAL_LOG_INFO);
-  http_expect(t, "errors/401-key-echo.fixture", 1);
+  tu_expect(t->fs, "errors/401-key-echo.fixture", 1);
   assert_int_equal(mistral_chat_complete(&resp, t->client, req, t->err),
                    MISTRAL_E_UNAUTHORIZED);
   assert_true(t->log.count > before);
@@ -286,7 +286,7 @@ static void test_log_callback(void **state) {
   before = t->log.count;
   assert_int_equal(
       mistral_client_set_log_callback(t->client, NULL, MISTRAL_LOG_DEBUG, NULL), MISTRAL_OK);
-  http_expect(t, "errors/401-key-echo.fixture", 1);
+  tu_expect(t->fs, "errors/401-key-echo.fixture", 1);
   assert_int_equal(mistral_chat_complete(&resp, t->client, req, t->err),
                    MISTRAL_E_UNAUTHORIZED);
   assert_int_equal(t->log.count, before);
@@ -296,7 +296,7 @@ static void test_log_callback(void **state) {
   assert_int_equal(mistral_client_set_log_callback(t->client, NULL, (mistral_log_level)-1, NULL),
                    MISTRAL_E_INVALID_ARG);
   mistral_chat_request_free(req);
-  http_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 int main(void) {

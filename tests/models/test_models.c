@@ -22,8 +22,7 @@
 
 #include <mistral/mistral.h>
 
-#include "fixture.h"
-#include "fixture_server.h"
+#include "test_util.h"
 
 #define KEY "test-key"
 #define FT_ID "ft:open-mistral-7b:587a6b29:20240514:7e773925"
@@ -32,77 +31,6 @@
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
-
-static void clean_env(void) {
-  unsetenv("MISTRAL_API_KEY");
-  unsetenv("MISTRAL_SERVER_URL");
-}
-
-static char *fixture_file(const char *rel) {
-  const char *dir = getenv("MISTRAL_FIXTURES");
-  assert_non_null(dir);
-  size_t n = strlen(dir) + strlen(rel) + 2;
-  char *p = malloc(n);
-  assert_non_null(p);
-  snprintf(p, n, "%s/%s", dir, rel);
-  return p;
-}
-
-/* A server with the fixtures named (relative to $MISTRAL_FIXTURES,
- * NULL-terminated) queued once each. */
-static fixture_server *server(const char *rel, ...) {
-  fixture_server *fs = fixture_server_start(KEY);
-  assert_non_null(fs);
-  va_list ap;
-  va_start(ap, rel);
-  for (const char *r = rel; r; r = va_arg(ap, const char *)) {
-    char *p = fixture_file(r);
-    assert_int_equal(fixture_server_expect(fs, p, 1), 0);
-    free(p);
-  }
-  va_end(ap);
-  return fs;
-}
-
-static void expect(fixture_server *fs, const char *rel, unsigned repeat) {
-  char *p = fixture_file(rel);
-  assert_int_equal(fixture_server_expect(fs, p, repeat), 0);
-  free(p);
-}
-
-static mistral_client *client_for(const fixture_server *fs) {
-  clean_env();
-  mistral_client *c = NULL;
-  assert_int_equal(mistral_client_new(&c), MISTRAL_OK);
-  assert_int_equal(mistral_client_set_api_key(c, KEY), MISTRAL_OK);
-  assert_int_equal(mistral_client_set_server_url(c, fixture_server_url(fs)), MISTRAL_OK);
-  /* One attempt per call (retries are tested in tests/retry). */
-  assert_int_equal(mistral_client_set_max_attempts(c, 1), MISTRAL_OK);
-  return c;
-}
-
-static void server_done(fixture_server *fs) {
-  char last[1024];
-  fixture_server_last_mismatch(fs, last, sizeof last);
-  if (fixture_server_mismatches(fs)) fail_msg("fixture mismatch: %s", last);
-  assert_int_equal(fixture_server_pending(fs), 0);
-  fixture_server_stop(fs);
-}
-
-/* The response body of a fixture, malloc'd. */
-static char *fixture_body(const char *rel, size_t *len) {
-  char *p = fixture_file(rel);
-  char msg[256];
-  fixture *fx = fixture_load(p, msg, sizeof msg);
-  free(p);
-  if (!fx) fail_msg("%s", msg);
-  char *body = malloc(fx->resp_body_len + 1);
-  assert_non_null(body);
-  memcpy(body, fx->resp_body, fx->resp_body_len + 1);
-  *len = fx->resp_body_len;
-  fixture_free(fx);
-  return body;
-}
 
 /* The request line of the i-th request the server received, malloc'd. */
 static char *request_line(const fixture_server *fs, size_t i) {
@@ -207,8 +135,8 @@ static void check_ft(const mistral_model_card *m, bool archived) {
 
 static void test_list_every_field(void **state) {
   (void)state;
-  fixture_server *fs = server("models/list.fixture", NULL);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs = tu_server_start(KEY, "models/list.fixture", NULL);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_model_list *list = NULL;
   int rc = mistral_models_list(&list, client, NULL, err);
@@ -219,7 +147,7 @@ static void test_list_every_field(void **state) {
   assert_int_equal(list->model_count, 5);
   assert_string_equal(list->request_id, "3f2a9c1d7e6b4a5f8c0d1e2f3a4b5c6d");
   size_t len;
-  char *body = fixture_body("models/list.fixture", &len);
+  char *body = tu_fixture_body("models/list.fixture", &len);
   assert_int_equal(list->raw_json_len, len);
   assert_memory_equal(list->raw_json, body, len);
   assert_int_equal(list->raw_json[len], '\0');
@@ -266,15 +194,16 @@ static void test_list_every_field(void **state) {
   mistral_model_list_free(list);
   mistral_error_free(err);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 /* Newer servers: unknown type, flags and members, duplicates, absent
  * capabilities, dates with offsets or not dates at all. */
 static void test_list_newer_server(void **state) {
   (void)state;
-  fixture_server *fs = server("models/list-newer.fixture", NULL);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs = tu_server_start(KEY, "models/list-newer.fixture", NULL);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_model_list *list = NULL;
   assert_int_equal(mistral_models_list(&list, client, NULL, NULL), MISTRAL_OK);
   assert_int_equal(list->model_count, 2);
@@ -324,13 +253,14 @@ static void test_list_newer_server(void **state) {
 
   mistral_model_list_free(list);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 static void test_list_empty(void **state) {
   (void)state;
-  fixture_server *fs = server("models/list-empty.fixture", NULL);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs = tu_server_start(KEY, "models/list-empty.fixture", NULL);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_model_list *list = NULL;
   assert_int_equal(mistral_models_list(&list, client, NULL, NULL), MISTRAL_OK);
   assert_int_equal(list->model_count, 0);
@@ -338,20 +268,22 @@ static void test_list_empty(void **state) {
   assert_null(mistral_model_list_find(list, "mistral-embed"));
   mistral_model_list_free(list);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 /* Query values are percent-encoded; NULL filters send no query. */
 static void test_list_filtered(void **state) {
   (void)state;
-  fixture_server *fs = server("models/list-filtered.fixture", "models/list-empty.fixture", NULL);
+  fixture_server *fs =
+      tu_server_start(KEY, "models/list-filtered.fixture", "models/list-empty.fixture", NULL);
   assert_int_equal(fixture_server_expect_text(fs,
                                               "=== request\nGET /v1/models?provider=\n\n"
                                               "=== response\nHTTP/1.1 200 OK\n\n"
                                               "{\"object\":\"list\",\"data\":[]}\n",
                                               1),
                    0);
-  mistral_client *client = client_for(fs);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_model_list *list = NULL;
   assert_int_equal(mistral_models_list_filtered(&list, client, "mistralai", FT_ID, NULL, NULL),
                    MISTRAL_OK);
@@ -389,14 +321,14 @@ static void test_list_filtered(void **state) {
   free(line);
   mistral_error_free(err);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 /* An id that is also another card's alias: the id wins. */
 static void test_list_find_prefers_id(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(KEY);
-  assert_non_null(fs);
+  fixture_server *fs = tu_server_start(KEY, NULL);
   assert_int_equal(
       fixture_server_expect_text(
           fs,
@@ -407,7 +339,7 @@ static void test_list_find_prefers_id(void **state) {
           "\"aliases\":[\"mistral-small-2506\"],\"capabilities\":{}}]}\n",
           1),
       0);
-  mistral_client *client = client_for(fs);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_model_list *list = NULL;
   assert_int_equal(mistral_models_list(&list, client, NULL, NULL), MISTRAL_OK);
   assert_ptr_equal(mistral_model_list_find(list, "mistral-small-latest"), list->models[1]);
@@ -416,13 +348,14 @@ static void test_list_find_prefers_id(void **state) {
   assert_null(list->models[0]->type_raw);
   mistral_model_list_free(list);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 static void test_list_401(void **state) {
   (void)state;
-  fixture_server *fs = server("models/list-401.fixture", NULL);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs = tu_server_start(KEY, "models/list-401.fixture", NULL);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_model_list *list = (mistral_model_list *)1;
   assert_int_equal(mistral_models_list(&list, client, NULL, err), MISTRAL_E_UNAUTHORIZED);
@@ -434,7 +367,8 @@ static void test_list_401(void **state) {
   assert_false(mistral_error_is_retryable(err));
   mistral_error_free(err);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -442,8 +376,8 @@ static void test_list_401(void **state) {
 
 static void test_retrieve_by_alias(void **state) {
   (void)state;
-  fixture_server *fs = server("models/retrieve-base.fixture", NULL);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs = tu_server_start(KEY, "models/retrieve-base.fixture", NULL);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_model_card *card = NULL;
   assert_int_equal(mistral_models_retrieve(&card, client, "mistral-small-latest", NULL, err),
@@ -452,20 +386,21 @@ static void test_retrieve_by_alias(void **state) {
   assert_string_equal(card->request_id, "019ac6c2-0f5a-7c62-9d25-3a7f9b1d4e62");
   /* The card's JSON is the body, compact. */
   size_t len;
-  char *body = fixture_body("models/retrieve-base.fixture", &len);
+  char *body = tu_fixture_body("models/retrieve-base.fixture", &len);
   assert_string_equal(card->json, body);
   free(body);
   mistral_model_card_free(card);
   mistral_error_free(err);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 /* A fine-tuned model's id goes out percent-encoded. */
 static void test_retrieve_fine_tuned_encoded(void **state) {
   (void)state;
-  fixture_server *fs = server("models/retrieve-ft.fixture", NULL);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs = tu_server_start(KEY, "models/retrieve-ft.fixture", NULL);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_model_card *card = NULL;
   assert_int_equal(mistral_models_retrieve(&card, client, FT_ID, NULL, NULL), MISTRAL_OK);
   check_ft(card, true);
@@ -477,14 +412,15 @@ static void test_retrieve_fine_tuned_encoded(void **state) {
   free(line);
   mistral_model_card_free(card);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 /* '/', '?', '#', '%' and spaces stay inside the one segment. */
 static void test_retrieve_slash_id_404(void **state) {
   (void)state;
-  fixture_server *fs = server("models/retrieve-slash.fixture", NULL);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs = tu_server_start(KEY, "models/retrieve-slash.fixture", NULL);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_model_card *card = (mistral_model_card *)1;
   assert_int_equal(mistral_models_retrieve(&card, client, "acme/support bot?v=2#x%y", NULL, err),
@@ -496,13 +432,14 @@ static void test_retrieve_slash_id_404(void **state) {
   assert_string_equal(mistral_error_api_message(err), "Invalid model: acme/support bot?v=2#x%y");
   mistral_error_free(err);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 static void test_retrieve_404(void **state) {
   (void)state;
-  fixture_server *fs = server("models/retrieve-404.fixture", NULL);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs = tu_server_start(KEY, "models/retrieve-404.fixture", NULL);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_model_card *card = (mistral_model_card *)1;
   assert_int_equal(mistral_models_retrieve(&card, client, "mistral-nonexistent-model", NULL, err),
@@ -516,7 +453,8 @@ static void test_retrieve_404(void **state) {
   assert_false(mistral_error_is_retryable(err));
   mistral_error_free(err);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -524,10 +462,10 @@ static void test_retrieve_404(void **state) {
 
 static void test_delete(void **state) {
   (void)state;
-  fixture_server *fs = server("models/delete.fixture", NULL);
-  expect(fs, "models/delete.fixture", 1);
-  expect(fs, "models/delete-base-400.fixture", 1);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs = tu_server_start(KEY, "models/delete.fixture", NULL);
+  tu_expect(fs, "models/delete.fixture", 1);
+  tu_expect(fs, "models/delete-base-400.fixture", 1);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_model_result *r = NULL;
   assert_int_equal(mistral_models_delete(&r, client, FT_ID, NULL, err), MISTRAL_OK);
@@ -537,7 +475,7 @@ static void test_delete(void **state) {
   assert_false(r->archived);
   assert_string_equal(r->request_id, "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d");
   size_t len;
-  char *body = fixture_body("models/delete.fixture", &len);
+  char *body = tu_fixture_body("models/delete.fixture", &len);
   assert_int_equal(r->raw_json_len, len);
   assert_string_equal(r->raw_json, body);
   free(body);
@@ -560,13 +498,14 @@ static void test_delete(void **state) {
   assert_string_equal(mistral_error_api_type(err), "invalid_request_error");
   mistral_error_free(err);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 static void test_update(void **state) {
   (void)state;
-  fixture_server *fs = server("models/update.fixture", NULL);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs = tu_server_start(KEY, "models/update.fixture", NULL);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_model_card *card = NULL;
   int rc = mistral_models_update(&card, client, FT_ID, "support-bot", FT_DESCRIPTION, NULL, err);
@@ -593,15 +532,16 @@ static void test_update(void **state) {
   free(line);
   mistral_error_free(err);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 /* A name alone (non-ASCII); a classifier's targets; the description is
  * not sent. */
 static void test_update_classifier_name_only(void **state) {
   (void)state;
-  fixture_server *fs = server("models/update-classifier.fixture", NULL);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs = tu_server_start(KEY, "models/update-classifier.fixture", NULL);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_model_card *card = NULL;
   assert_int_equal(mistral_models_update(&card, client,
                                          "ft:ministral-3b-latest:587a6b29:20250301:c1a55e01",
@@ -620,14 +560,14 @@ static void test_update_classifier_name_only(void **state) {
   assert_null(card->request_id);
   mistral_model_card_free(card);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 /* Neither name nor description: an empty object. */
 static void test_update_nothing(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(KEY);
-  assert_non_null(fs);
+  fixture_server *fs = tu_server_start(KEY, NULL);
   assert_int_equal(fixture_server_expect_text(
                        fs,
                        "=== request\nPATCH /v1/fine_tuning/models/" FT_ID_ENC "\n"
@@ -636,7 +576,7 @@ static void test_update_nothing(void **state) {
                        "\"type\":\"fine-tuned\",\"archived\":true}\n",
                        1),
                    0);
-  mistral_client *client = client_for(fs);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_model_card *card = NULL;
   assert_int_equal(mistral_models_update(&card, client, FT_ID, NULL, NULL, NULL, NULL),
                    MISTRAL_OK);
@@ -646,15 +586,17 @@ static void test_update_nothing(void **state) {
   assert_string_equal(card->capabilities->json, "{}");
   mistral_model_card_free(card);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 static void test_archive_unarchive(void **state) {
   (void)state;
-  fixture_server *fs = server("models/archive.fixture", "models/unarchive.fixture", NULL);
-  expect(fs, "models/archive.fixture", 1);
-  expect(fs, "models/unarchive.fixture", 1);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs =
+      tu_server_start(KEY, "models/archive.fixture", "models/unarchive.fixture", NULL);
+  tu_expect(fs, "models/archive.fixture", 1);
+  tu_expect(fs, "models/unarchive.fixture", 1);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_model_result *r = NULL;
   assert_int_equal(mistral_models_archive(&r, client, FT_ID, NULL, err), MISTRAL_OK);
@@ -689,14 +631,14 @@ static void test_archive_unarchive(void **state) {
   assert_int_equal(mistral_models_unarchive(NULL, client, FT_ID, NULL, err), MISTRAL_OK);
   mistral_error_free(err);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 /* "deleted" and "archived" absent: the API's defaults. */
 static void test_result_defaults(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(KEY);
-  assert_non_null(fs);
+  fixture_server *fs = tu_server_start(KEY, NULL);
   static const char *const texts[] = {
       "=== request\nDELETE /v1/models/" FT_ID_ENC "\n\n=== response\nHTTP/1.1 200 OK\n\n"
       "{\"id\":\"" FT_ID "\",\"deleted\":null}\n",
@@ -708,7 +650,7 @@ static void test_result_defaults(void **state) {
       "{\"id\":\"" FT_ID "\",\"deleted\":false}\n",
   };
   for (size_t i = 0; i < 4; i++) assert_int_equal(fixture_server_expect_text(fs, texts[i], 1), 0);
-  mistral_client *client = client_for(fs);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_model_result *r = NULL;
   assert_int_equal(mistral_models_delete(&r, client, FT_ID, NULL, NULL), MISTRAL_OK);
   assert_true(r->deleted);
@@ -724,7 +666,8 @@ static void test_result_defaults(void **state) {
   assert_false(r->deleted);
   mistral_model_result_free(r);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -772,9 +715,8 @@ static void assert_id_refused(mistral_client *client, const char *id) {
 
 static void test_bad_model_ids(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(KEY);
-  assert_non_null(fs);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs = tu_server_start(KEY, NULL);
+  mistral_client *client = tu_client(fs, KEY, 1);
   static const char *const bad_ids[] = {
       NULL,
       "",
@@ -793,14 +735,14 @@ static void test_bad_model_ids(void **state) {
   assert_int_equal(fixture_server_connections(fs), 0);
   assert_int_equal(fixture_server_requests(fs), 0);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 static void test_bad_messages(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(KEY);
-  assert_non_null(fs);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs = tu_server_start(KEY, NULL);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_model_card *card = NULL;
   assert_int_equal(mistral_models_retrieve(&card, client, NULL, NULL, err), MISTRAL_E_INVALID_ARG);
@@ -840,14 +782,14 @@ static void test_bad_messages(void **state) {
   mistral_model_card_free(card);
   mistral_error_free(err);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 static void test_null_arguments(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(KEY);
-  assert_non_null(fs);
-  mistral_client *client = client_for(fs);
+  fixture_server *fs = tu_server_start(KEY, NULL);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_model_list *list = (mistral_model_list *)1;
   mistral_model_card *card = (mistral_model_card *)1;
@@ -908,14 +850,14 @@ static void test_null_arguments(void **state) {
   assert_int_equal(fixture_server_connections(fs), 0);
   mistral_error_free(err);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 static void test_no_api_key(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(KEY);
-  assert_non_null(fs);
-  clean_env();
+  fixture_server *fs = tu_server_start(KEY, NULL);
+  tu_clean_env();
   mistral_client *client = NULL;
   assert_int_equal(mistral_client_new(&client), MISTRAL_OK);
   assert_int_equal(mistral_client_set_server_url(client, fixture_server_url(fs)), MISTRAL_OK);
@@ -930,7 +872,8 @@ static void test_no_api_key(void **state) {
   assert_int_equal(fixture_server_connections(fs), 0);
   mistral_error_free(err);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -950,8 +893,7 @@ static const char *const call_lines[] = {
  * MISTRAL_E_BAD_RESPONSE, a message holding needle, the HTTP status and
  * request id kept, and no output. */
 static void assert_bad_body(call_kind kind, const char *body, const char *needle) {
-  fixture_server *fs = fixture_server_start(KEY);
-  assert_non_null(fs);
+  fixture_server *fs = tu_server_start(KEY, NULL);
   size_t n = strlen(body) + 512;
   char *text = malloc(n);
   assert_non_null(text);
@@ -961,7 +903,7 @@ static void assert_bad_body(call_kind kind, const char *body, const char *needle
            call_lines[kind], kind == CALL_UPDATE ? "{\"name\":\"x\"}\n" : "", body);
   assert_int_equal(fixture_server_expect_text(fs, text, 1), 0);
   free(text);
-  mistral_client *client = client_for(fs);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_error *err = mistral_error_new();
   void *out = (void *)1;
   int rc = MISTRAL_OK;
@@ -990,7 +932,8 @@ static void assert_bad_body(call_kind kind, const char *body, const char *needle
   assert_string_equal(mistral_error_request_id(err), "bad-body-rid");
   mistral_error_free(err);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 static void test_malformed_bodies(void **state) {
@@ -1082,8 +1025,7 @@ static void test_wrong_result_shapes(void **state) {
 /* Null members count as absent. */
 static void test_nulls_are_absent(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(KEY);
-  assert_non_null(fs);
+  fixture_server *fs = tu_server_start(KEY, NULL);
   assert_int_equal(
       fixture_server_expect_text(
           fs,
@@ -1095,7 +1037,7 @@ static void test_nulls_are_absent(void **state) {
           "\"archived\":null,\"classifier_targets\":null}\n",
           1),
       0);
-  mistral_client *client = client_for(fs);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_model_card *c = NULL;
   assert_int_equal(mistral_models_retrieve(&c, client, "m", NULL, NULL), MISTRAL_OK);
   assert_string_equal(c->id, "m");
@@ -1111,7 +1053,8 @@ static void test_nulls_are_absent(void **state) {
   assert_null(c->classifier_targets_json);
   mistral_model_card_free(c);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1119,15 +1062,14 @@ static void test_nulls_are_absent(void **state) {
 
 static void test_call_options_timeout(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(KEY);
-  assert_non_null(fs);
+  fixture_server *fs = tu_server_start(KEY, NULL);
   assert_int_equal(fixture_server_expect_text(fs,
                                               "% delay-ms 2000\n=== request\nGET /v1/models\n\n"
                                               "=== response\nHTTP/1.1 200 OK\n\n"
                                               "{\"object\":\"list\",\"data\":[]}\n",
                                               1),
                    0);
-  mistral_client *client = client_for(fs);
+  mistral_client *client = tu_client(fs, KEY, 1);
   mistral_call_options *opts = NULL;
   assert_int_equal(mistral_call_options_new(&opts), MISTRAL_OK);
   assert_int_equal(mistral_call_options_set_timeout_ms(opts, 200), MISTRAL_OK);
@@ -1139,7 +1081,8 @@ static void test_call_options_timeout(void **state) {
   mistral_call_options_free(opts);
   mistral_error_free(err);
   mistral_client_free(client);
-  server_done(fs);
+  tu_assert_served(fs);
+  fixture_server_stop(fs);
 }
 
 /* A server that is not there: a port bound but never listening (held
@@ -1158,11 +1101,7 @@ static void test_connect_error(void **state) {
   assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
   char url[64];
   snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(a.sin_port));
-  clean_env();
-  mistral_client *client = NULL;
-  assert_int_equal(mistral_client_new(&client), MISTRAL_OK);
-  assert_int_equal(mistral_client_set_api_key(client, KEY), MISTRAL_OK);
-  assert_int_equal(mistral_client_set_server_url(client, url), MISTRAL_OK);
+  mistral_client *client = tu_client_for_url(url, KEY, 0);
   mistral_error *err = mistral_error_new();
   mistral_model_card *card = (mistral_model_card *)1;
   assert_int_equal(mistral_models_retrieve(&card, client, FT_ID, NULL, err), MISTRAL_E_CONNECT);

@@ -12,133 +12,29 @@
 
 #include <cmocka.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "fixture.h"
-#include "fixture_server.h"
-
-extern char **environ;
+#include "test_util.h"
 
 #define KEY "models-cli-test-key"
 #define FT_ID "ft:open-mistral-7b:587a6b29:20240514:7e773925"
 
 static const char *cli_path;
 
-typedef struct ctx {
-  fixture_server *fs;
-  char url_env[128];
-} ctx;
-
-typedef struct run_result {
-  int status;
-  char *out;
-  char *err;
-} run_result;
-
-static char *read_fd(int fd) {
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  assert_non_null(buf);
-  assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-  for (;;) {
-    if (cap - n < 2) {
-      buf = realloc(buf, cap *= 2);
-      assert_non_null(buf);
-    }
-    ssize_t got = read(fd, buf + n, cap - n - 1);
-    assert_true(got >= 0);
-    if (got == 0) break;
-    n += (size_t)got;
-  }
-  buf[n] = '\0';
-  return buf;
-}
-
-/* A temporary file, already unlinked. */
-static int temp_fd(void) {
-  char path[] = "/tmp/mistral-models-cli-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  unlink(path);
-  return fd;
-}
-
 /* Runs mistral with args (NULL-terminated), stdin /dev/null, the
  * environment without MISTRAL_* but for the server URL and (with_key) the
  * test key. */
-static void run(ctx *c, run_result *r, int with_key, const char *const *args) {
-  size_t nargs = 0, nenv = 0;
-  while (args[nargs]) nargs++;
-  while (environ[nenv]) nenv++;
-  char **argv = calloc(nargs + 2, sizeof *argv);
-  char **envp = calloc(nenv + 3, sizeof *envp);
-  assert_non_null(argv);
-  assert_non_null(envp);
-  argv[0] = (char *)cli_path;
-  for (size_t i = 0; i < nargs; i++) argv[i + 1] = (char *)args[i];
-  size_t e = 0;
-  for (size_t i = 0; i < nenv; i++)
-    if (strncmp(environ[i], "MISTRAL_", 8) != 0) envp[e++] = environ[i];
-  envp[e++] = c->url_env;
-  static char key_env[] = "MISTRAL_API_KEY=" KEY;
-  if (with_key) envp[e++] = key_env;
-
-  int out = temp_fd(), err = temp_fd();
-  posix_spawn_file_actions_t fa;
-  assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-  assert_int_equal(posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0), 0);
-  assert_int_equal(posix_spawn_file_actions_adddup2(&fa, out, 1), 0);
-  assert_int_equal(posix_spawn_file_actions_adddup2(&fa, err, 2), 0);
-  pid_t pid;
-  int rc = posix_spawn(&pid, cli_path, &fa, NULL, argv, envp);
-  posix_spawn_file_actions_destroy(&fa);
-  free(argv);
-  free(envp);
-  assert_int_equal(rc, 0);
-  int ws;
-  while (waitpid(pid, &ws, 0) < 0) assert_int_equal(errno, EINTR);
-  if (!WIFEXITED(ws)) fail_msg("mistral was killed by signal %d", WTERMSIG(ws));
-  r->status = WEXITSTATUS(ws);
-  r->out = read_fd(out);
-  r->err = read_fd(err);
-  close(out);
-  close(err);
+static void run(tu_cli_ctx *c, tu_cli_result *r, int with_key, const char *const *args) {
+  const char *env[] = {c->url_env, with_key ? c->key_env : NULL, NULL};
+  tu_run_cli(r, c->program, args, env, NULL, 0);
 }
 
-#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define RUN(c, r, ...) run((c), (r), 1, ARGS(__VA_ARGS__))
-
-static void result_free(run_result *r) {
-  free(r->out);
-  free(r->err);
-}
-
-static void expect(ctx *c, const char *rel) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/models/%s", getenv("MISTRAL_FIXTURES"), rel);
-  assert_int_equal(fixture_server_expect(c->fs, path, 1), 0);
-}
-
-static char *fixture_body(const char *rel) {
-  char path[1024], msg[256];
-  snprintf(path, sizeof path, "%s/models/%s", getenv("MISTRAL_FIXTURES"), rel);
-  fixture *fx = fixture_load(path, msg, sizeof msg);
-  if (!fx) fail_msg("%s", msg);
-  char *body = strdup(fx->resp_body);
-  assert_non_null(body);
-  fixture_free(fx);
-  return body;
-}
+#define RUN(c, r, ...) run((c), (r), 1, TU_ARGS(__VA_ARGS__))
 
 /* Success: exit 0, nothing on stderr, stdout as expected. */
-static void assert_ok(const run_result *r, const char *out) {
+static void assert_ok(const tu_cli_result *r, const char *out) {
   if (r->status != 0) fail_msg("exit %d, stderr: %s", r->status, r->err);
   assert_string_equal(r->err, "");
   assert_string_equal(r->out, out);
@@ -146,47 +42,26 @@ static void assert_ok(const run_result *r, const char *out) {
 
 /* Failure: the exit status, nothing on stdout, one stderr line holding
  * needle. */
-static void assert_fails(const run_result *r, int status, const char *needle) {
+static void assert_fails(const tu_cli_result *r, int status, const char *needle) {
   if (r->status != status) fail_msg("exit %d, want %d; stderr: %s", r->status, status, r->err);
   assert_string_equal(r->out, "");
-  size_t n = strlen(r->err);
-  if (n == 0 || strncmp(r->err, "mistral: ", 9) != 0 || strchr(r->err, '\n') != r->err + n - 1)
-    fail_msg("expected one line 'mistral: ...' on stderr, got \"%s\"", r->err);
+  tu_assert_one_error_line(r);
   if (!strstr(r->err, needle)) fail_msg("stderr \"%s\" lacks \"%s\"", r->err, needle);
 }
 
 static int setup(void **state) {
-  ctx *c = calloc(1, sizeof *c);
-  if (!c || !(c->fs = fixture_server_start(KEY))) {
-    free(c);
-    return -1;
-  }
-  snprintf(c->url_env, sizeof c->url_env, "MISTRAL_SERVER_URL=%s", fixture_server_url(c->fs));
-  *state = c;
-  return 0;
+  *state = tu_cli_ctx_new(cli_path, KEY);
+  return *state ? 0 : -1;
 }
 
-static int teardown(void **state) {
-  ctx *c = *state;
-  size_t mismatches = fixture_server_mismatches(c->fs), pending = fixture_server_pending(c->fs);
-  char last[1024];
-  fixture_server_last_mismatch(c->fs, last, sizeof last);
-  fixture_server_stop(c->fs);
-  free(c);
-  if (mismatches || pending) {
-    fprintf(stderr, "fixture server: %zu mismatches, %zu pending; last: %s\n", mismatches,
-            pending, last);
-    return -1;
-  }
-  return 0;
-}
+static int teardown(void **state) { return tu_cli_ctx_free(*state); }
 
 /* ------------------------------------------------------------------------ */
 
 static void test_table(void **state) {
-  ctx *c = *state;
-  expect(c, "list.fixture");
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "models/list.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "models");
   assert_ok(&r,
             "ID                                             TYPE        CONTEXT  CAPABILITIES    "
@@ -201,39 +76,39 @@ static void test_table(void **state) {
             "       -\n"
             "ft:open-mistral-7b:587a6b29:20240514:7e773925  fine-tuned    32768  chat           "
             "       -\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 /* Unknown type and flag, no context length, a deprecation that is not a
  * date; "list" spelled out. */
 static void test_table_newer_server(void **state) {
-  ctx *c = *state;
-  expect(c, "list-newer.fixture");
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "models/list-newer.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "models", "list");
   assert_ok(&r,
             "ID                 TYPE       CONTEXT  CAPABILITIES           DEPRECATION\n"
             "mistral-tiny-2601  distilled    65536  chat,telepathy,vision  2026-07-01\n"
             "mistral-ocr-2505   base             -  -                      next spring\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_table_empty(void **state) {
-  ctx *c = *state;
-  expect(c, "list-empty.fixture");
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "models/list-empty.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "models");
   assert_ok(&r, "ID  TYPE  CONTEXT  CAPABILITIES  DEPRECATION\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 /* --json: the body as received, and a newline. */
 static void test_json(void **state) {
-  ctx *c = *state;
-  expect(c, "list.fixture");
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "models/list.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "models", "--json");
-  char *body = fixture_body("list.fixture");
+  char *body = tu_fixture_body("models/list.fixture", NULL);
   size_t n = strlen(body);
   char *want = malloc(n + 2);
   assert_non_null(want);
@@ -242,14 +117,14 @@ static void test_json(void **state) {
   assert_ok(&r, want);
   free(want);
   free(body);
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_show(void **state) {
-  ctx *c = *state;
-  expect(c, "retrieve-ft.fixture");
-  expect(c, "retrieve-base.fixture");
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "models/retrieve-ft.fixture", 1);
+  tu_expect(c->fs, "models/retrieve-base.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "models", "show", FT_ID);
   assert_ok(&r,
             "id:                  " FT_ID "\n"
@@ -263,7 +138,7 @@ static void test_show(void **state) {
             "root:                open-mistral-7b\n"
             "job:                 7e773925-0f6a-4d1b-8c2e-5a9b3d4f6e10\n"
             "archived:            yes\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
   RUN(c, &r, "models", "show", "mistral-small-latest");
   assert_ok(&r,
             "id:                  mistral-small-2506\n"
@@ -276,58 +151,58 @@ static void test_show(void **state) {
             "capabilities:        chat,tools,ft,vision\n"
             "aliases:             mistral-small-latest\n"
             "default temperature: 0.3\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_show_json(void **state) {
-  ctx *c = *state;
-  expect(c, "retrieve-base.fixture");
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "models/retrieve-base.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "models", "--json", "show", "mistral-small-latest");
-  char *body = fixture_body("retrieve-base.fixture");
+  char *body = tu_fixture_body("models/retrieve-base.fixture", NULL);
   size_t n = strlen(body);
   body = realloc(body, n + 2);
   assert_non_null(body);
   memcpy(body + n, "\n", 2);
   assert_ok(&r, body); /* the body is compact already */
   free(body);
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_show_404(void **state) {
-  ctx *c = *state;
-  expect(c, "retrieve-404.fixture");
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "models/retrieve-404.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "models", "show", "mistral-nonexistent-model");
   assert_fails(&r, 3, "Invalid model: mistral-nonexistent-model");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_list_401(void **state) {
-  ctx *c = *state;
-  expect(c, "list-401.fixture");
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "models/list-401.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "models");
   assert_fails(&r, 3, "Unauthorized");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_actions(void **state) {
-  ctx *c = *state;
-  expect(c, "delete.fixture");
-  expect(c, "archive.fixture");
-  expect(c, "unarchive.fixture");
-  expect(c, "update.fixture");
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "models/delete.fixture", 1);
+  tu_expect(c->fs, "models/archive.fixture", 1);
+  tu_expect(c->fs, "models/unarchive.fixture", 1);
+  tu_expect(c->fs, "models/update.fixture", 1);
+  tu_cli_result r;
   RUN(c, &r, "models", "delete", FT_ID);
   assert_ok(&r, "deleted " FT_ID "\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
   RUN(c, &r, "models", "archive", FT_ID);
   assert_ok(&r, "archived " FT_ID "\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
   RUN(c, &r, "models", "unarchive", FT_ID);
   assert_ok(&r, "unarchived " FT_ID "\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
   RUN(c, &r, "models", "update", FT_ID, "--name", "support-bot", "--description",
       "Answers support tickets in our house style.");
   assert_ok(&r,
@@ -343,12 +218,12 @@ static void test_actions(void **state) {
             "root:                open-mistral-7b\n"
             "job:                 7e773925-0f6a-4d1b-8c2e-5a9b3d4f6e10\n"
             "archived:            no\n");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 /* The server answers 200 but did not do it. */
 static void test_action_not_done(void **state) {
-  ctx *c = *state;
+  tu_cli_ctx *c = *state;
   assert_int_equal(fixture_server_expect_text(
                        c->fs,
                        "=== request\nDELETE /v1/models/ft%3Ax\n\n=== response\nHTTP/1.1 200 OK\n"
@@ -361,32 +236,32 @@ static void test_action_not_done(void **state) {
                        "HTTP/1.1 200 OK\n\n{\"id\":\"ft:x\",\"archived\":false}\n",
                        1),
                    0);
-  run_result r;
+  tu_cli_result r;
   RUN(c, &r, "models", "delete", "ft:x");
   assert_fails(&r, 1, "says 'ft:x' was not deleted");
-  result_free(&r);
+  tu_cli_result_free(&r);
   RUN(c, &r, "models", "archive", "ft:x");
   assert_fails(&r, 1, "says 'ft:x' was not archived");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_bad_body(void **state) {
-  ctx *c = *state;
+  tu_cli_ctx *c = *state;
   assert_int_equal(fixture_server_expect_text(
                        c->fs,
                        "=== request\nGET /v1/models\n\n=== response\nHTTP/1.1 200 OK\n\n"
                        "{\"object\":\"list\",\"data\":[{\"id\":\"m\",\"capabilities\":[]}]}\n",
                        1),
                    0);
-  run_result r;
+  tu_cli_result r;
   RUN(c, &r, "models");
   assert_fails(&r, 1, "data[0].capabilities is not an object");
-  result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 /* Usage errors: exit 2, nothing sent. */
 static void test_usage_errors(void **state) {
-  ctx *c = *state;
+  tu_cli_ctx *c = *state;
   static const struct {
     const char *args[6];
     const char *needle;
@@ -409,40 +284,40 @@ static void test_usage_errors(void **state) {
       {{"models", "update", "--name", "\xff", FT_ID}, "name"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    run_result r;
+    tu_cli_result r;
     run(c, &r, 1, cases[i].args);
     assert_fails(&r, 2, cases[i].needle);
-    result_free(&r);
+    tu_cli_result_free(&r);
   }
   assert_int_equal(fixture_server_requests(c->fs), 0);
 }
 
 static void test_no_api_key(void **state) {
-  ctx *c = *state;
-  run_result r;
-  run(c, &r, 0, ARGS("models"));
+  tu_cli_ctx *c = *state;
+  tu_cli_result r;
+  run(c, &r, 0, TU_ARGS("models"));
   assert_fails(&r, 2, "no API key: set MISTRAL_API_KEY");
-  result_free(&r);
+  tu_cli_result_free(&r);
   assert_int_equal(fixture_server_connections(c->fs), 0);
 }
 
 static void test_help(void **state) {
-  ctx *c = *state;
-  run_result r;
+  tu_cli_ctx *c = *state;
+  tu_cli_result r;
   RUN(c, &r, "models", "--help");
   assert_int_equal(r.status, 0);
   assert_string_equal(r.err, "");
   assert_non_null(strstr(r.out, "Usage: mistral models [list] [--json] [OPTIONS]\n"));
   assert_non_null(strstr(r.out, "Exit status:"));
-  result_free(&r);
+  tu_cli_result_free(&r);
   RUN(c, &r, "help", "models");
   assert_int_equal(r.status, 0);
   assert_non_null(strstr(r.out, "Usage: mistral models"));
-  result_free(&r);
+  tu_cli_result_free(&r);
   RUN(c, &r, "--help");
   assert_int_equal(r.status, 0);
   assert_non_null(strstr(r.out, "  models   list the models"));
-  result_free(&r);
+  tu_cli_result_free(&r);
   assert_int_equal(fixture_server_connections(c->fs), 0);
 }
 

@@ -16,8 +16,8 @@
 
 #include "api/models_decode.h"
 #include "core/buf.h"
-#include "fixture.h"
 #include "http/url.h"
+#include "test_util.h"
 
 /* ---- an allocator that fails the Nth allocation ---- */
 
@@ -53,21 +53,6 @@ static void f_free(void *ptr, void *ud) {
   free(ptr);
 }
 
-static char *fixture_body(const char *rel, size_t *len) {
-  const char *dir = getenv("MISTRAL_FIXTURES");
-  assert_non_null(dir);
-  char path[1024], msg[256];
-  snprintf(path, sizeof path, "%s/%s", dir, rel);
-  fixture *fx = fixture_load(path, msg, sizeof msg);
-  if (!fx) fail_msg("%s", msg);
-  char *body = malloc(fx->resp_body_len + 1);
-  assert_non_null(body);
-  memcpy(body, fx->resp_body, fx->resp_body_len + 1);
-  *len = fx->resp_body_len;
-  fixture_free(fx);
-  return body;
-}
-
 static void free_decoded(m_models_kind kind, void *out) {
   switch (kind) {
   case M_MODELS_LIST: mistral_model_list_free(out); break;
@@ -81,7 +66,7 @@ static void free_decoded(m_models_kind kind, void *out) {
  * until it succeeds. */
 static void decode_under_failures(const char *rel, m_models_kind kind) {
   size_t len;
-  char *body = fixture_body(rel, &len);
+  char *body = tu_fixture_body(rel, &len);
   fail_state st = {-1, 0, 0};
   mistral_allocator a = {f_malloc, f_realloc, f_free, &st};
   mistral_error *err = mistral_error_new();

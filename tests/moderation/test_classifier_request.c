@@ -32,7 +32,7 @@ static void assert_body_at(const mistral_classifier_request *req, mistral_classi
     _fail(file, line);
   }
   mistral_error_free(err);
-  mt_assert_json_at(json, want, file, line);
+  tu_assert_json_at(json, want, file, line);
   mistral_free(json);
 }
 #define assert_body(req, e, want) assert_body_at((req), (e), (want), __FILE__, __LINE__)
@@ -599,7 +599,7 @@ static void test_out_of_memory(void **state) {
 }
 
 int main(void) {
-  mt_clean_env();
+  tu_clean_env();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_single_text),
       cmocka_unit_test(test_text_lists),

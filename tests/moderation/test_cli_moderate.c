@@ -18,40 +18,28 @@
 
 #include "cli_run.h"
 
-static void write_text(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
-  assert_non_null(f);
-  assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-  assert_int_equal(fclose(f), 0);
-}
-
-static void assert_success(const cr_result *r) {
-  if (r->status != 0) fail_msg("exit status %d, stderr: %s", r->status, r->err);
-  assert_string_equal(r->err, "");
-}
-
 static void test_texts_print_flagged_categories(void **state) {
-  cr_ctx *c = *state;
-  cr_expect(c, "moderation/cli-texts.fixture", 1);
-  cr_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "moderation/cli-texts.fixture", 1);
+  tu_cli_result r;
   CR_RUN(c, &r, "moderate", "Good morning, how are you?", "I will hurt you if you come here again.");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_string_equal(r.out,
                       "1: not flagged\n"
                       "2: flagged\n"
                       "  violence_and_threats             0.9740\n"
                       "  jailbreaking                     -\n");
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_all_categories_from_stdin(void **state) {
-  cr_ctx *c = *state;
-  cr_expect(c, "moderation/text.fixture", 1);
-  cr_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "moderation/text.fixture", 1);
+  tu_cli_result r;
   /* Standard input is one text; its trailing line breaks are dropped. */
   cr_run(c, &r, "Could you recommend a good book about the history of Lyon?\r\n", true,
-         CR_ARGS("moderate", "--all"));
-  assert_success(&r);
+         TU_ARGS("moderate", "--all"));
+  cr_assert_success(&r);
   assert_string_equal(r.out,
                       "1: not flagged\n"
                       "  sexual                           0.0011\n"
@@ -63,69 +51,69 @@ static void test_all_categories_from_stdin(void **state) {
                       "  financial                        0.0001\n"
                       "  law                              0.0000\n"
                       "  pii                              0.0024\n");
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 
   /* --all marks the flagged ones. */
-  cr_expect(c, "moderation/cli-texts.fixture", 1);
+  tu_expect(c->fs, "moderation/cli-texts.fixture", 1);
   CR_RUN(c, &r, "moderate", "-a", "--", "Good morning, how are you?",
          "I will hurt you if you come here again.");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_non_null(strstr(r.out, "2: flagged\n  sexual                           0.0008\n"));
   assert_non_null(strstr(r.out, "  violence_and_threats             0.9740 flagged\n"));
   assert_non_null(strstr(r.out, "  jailbreaking                     - flagged\n"));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_json_prints_the_body(void **state) {
-  cr_ctx *c = *state;
-  cr_expect(c, "moderation/cli-texts.fixture", 1);
-  cr_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "moderation/cli-texts.fixture", 1);
+  tu_cli_result r;
   CR_RUN(c, &r, "moderate", "--json", "Good morning, how are you?",
          "I will hurt you if you come here again.");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_true(r.out_len > 2);
   assert_int_equal(r.out[0], '{');
   assert_int_equal(r.out[r.out_len - 1], '\n');
   assert_non_null(strstr(r.out, "\"id\":\"e5a7c9e1a3c54e7a9c1e3a5c7e9a1c3e\""));
   assert_null(strstr(r.out, "flagged\n"));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_conversations(void **state) {
-  cr_ctx *c = *state;
+  tu_cli_ctx *c = *state;
   static const char conv[] =
       "[{\"role\": \"user\", \"content\": \"How do I pick a lock?\"},\n"
       " {\"role\": \"assistant\", \"content\": \"I can explain how pin tumbler locks work in "
       "general.\"}]\n";
   char path[512];
-  cr_path(c, "conv.json", path, sizeof path);
-  write_text(path, conv);
-  cr_expect(c, "moderation/chat-single.fixture", 2);
-  cr_result r;
+  tu_cli_ctx_path(c, "conv.json", path, sizeof path);
+  tu_write_file(path, conv, strlen(conv));
+  tu_expect(c->fs, "moderation/chat-single.fixture", 2);
+  tu_cli_result r;
   CR_RUN(c, &r, "moderate", "--conversation", path);
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_string_equal(r.out, "1: flagged\n  dangerous_and_criminal_content   0.6225\n");
-  cr_result_free(&r);
-  cr_run(c, &r, conv, true, CR_ARGS("moderate", "-c", "-"));
-  assert_success(&r);
+  tu_cli_result_free(&r);
+  cr_run(c, &r, conv, true, TU_ARGS("moderate", "-c", "-"));
+  cr_assert_success(&r);
   assert_string_equal(r.out, "1: flagged\n  dangerous_and_criminal_content   0.6225\n");
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_api_error_exits_3(void **state) {
-  cr_ctx *c = *state;
-  cr_expect(c, "moderation/400-invalid-model.fixture", 1);
-  cr_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "moderation/400-invalid-model.fixture", 1);
+  tu_cli_result r;
   CR_RUN(c, &r, "moderate", "-m", "mistral-moderation-nope", "hello");
   assert_int_equal(r.status, 3);
   assert_string_equal(r.out, "");
-  cr_assert_one_error_line(&r);
+  tu_assert_one_error_line(&r);
   assert_non_null(strstr(r.err, "Invalid model: mistral-moderation-nope"));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_bad_response_exits_1(void **state) {
-  cr_ctx *c = *state;
+  tu_cli_ctx *c = *state;
   static const char fx[] =
       "=== request\n"
       "POST /v1/moderations\n"
@@ -137,24 +125,26 @@ static void test_bad_response_exits_1(void **state) {
       "\n"
       "{\"id\": \"x\", \"results\": [{\"categories\": {\"pii\": \"no\"}}]}\n";
   assert_int_equal(fixture_server_expect_text(c->fs, fx, 1), 0);
-  cr_result r;
+  tu_cli_result r;
   CR_RUN(c, &r, "moderate", "hi");
   assert_int_equal(r.status, 1);
   assert_string_equal(r.out, "");
-  cr_assert_one_error_line(&r);
+  tu_assert_one_error_line(&r);
   assert_non_null(strstr(r.err, "malformed moderation response"));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 /* Usage errors: exit status 2, one line on stderr, nothing sent. */
 static void test_usage_errors_exit_2(void **state) {
-  cr_ctx *c = *state;
+  tu_cli_ctx *c = *state;
   char missing[512], bad_json[512], conv[512];
-  cr_path(c, "missing.json", missing, sizeof missing);
-  cr_path(c, "bad.json", bad_json, sizeof bad_json);
-  cr_path(c, "conv.json", conv, sizeof conv);
-  write_text(bad_json, "[{\"role\": \"user\", \"content\": \"a\"}");
-  write_text(conv, "[{\"role\": \"user\", \"content\": \"a\"}]");
+  tu_cli_ctx_path(c, "missing.json", missing, sizeof missing);
+  tu_cli_ctx_path(c, "bad.json", bad_json, sizeof bad_json);
+  tu_cli_ctx_path(c, "conv.json", conv, sizeof conv);
+  static const char bad_text[] = "[{\"role\": \"user\", \"content\": \"a\"}";
+  static const char conv_text[] = "[{\"role\": \"user\", \"content\": \"a\"}]";
+  tu_write_file(bad_json, bad_text, strlen(bad_text));
+  tu_write_file(conv, conv_text, strlen(conv_text));
   static const struct {
     const char *args[6];
     const char *stdin_text;
@@ -183,47 +173,47 @@ static void test_usage_errors_exit_2(void **state) {
                 : a && strcmp(a, "CONV") == 0  ? conv
                                                : a;
     }
-    cr_result r;
+    tu_cli_result r;
     cr_run(c, &r, cases[i].stdin_text, true, args);
     if (r.status != 2 || !strstr(r.err, cases[i].needle))
       fail_msg("case %zu: status %d, stderr \"%s\" (want 2 and \"%s\")", i, r.status, r.err,
                cases[i].needle);
-    cr_assert_one_error_line(&r);
+    tu_assert_one_error_line(&r);
     assert_string_equal(r.out, "");
-    cr_result_free(&r);
+    tu_cli_result_free(&r);
   }
   /* No API key: exit 2 with a hint, nothing sent. */
-  cr_result r;
-  cr_run(c, &r, NULL, false, CR_ARGS("moderate", "hi"));
+  tu_cli_result r;
+  cr_run(c, &r, NULL, false, TU_ARGS("moderate", "hi"));
   assert_int_equal(r.status, 2);
-  cr_assert_one_error_line(&r);
+  tu_assert_one_error_line(&r);
   assert_non_null(strstr(r.err, "MISTRAL_API_KEY"));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
   assert_int_equal(fixture_server_requests(c->fs), 0);
 }
 
 static void test_help(void **state) {
-  cr_ctx *c = *state;
-  cr_result r;
+  tu_cli_ctx *c = *state;
+  tu_cli_result r;
   CR_RUN(c, &r, "moderate", "--help");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_non_null(strstr(r.out, "Usage: mistral moderate [OPTIONS] [TEXT...]"));
   assert_non_null(strstr(r.out, "--conversation FILE"));
   assert_non_null(strstr(r.out, "Exit status:"));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
   CR_RUN(c, &r, "help", "moderate");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_non_null(strstr(r.out, "Usage: mistral moderate"));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
   CR_RUN(c, &r, "--help");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_non_null(strstr(r.out, "  moderate "));
   assert_non_null(strstr(r.out, "  ocr "));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
   CR_RUN(c, &r, "moderate", "--version");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_non_null(strstr(r.out, "mistral "));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
   assert_int_equal(fixture_server_requests(c->fs), 0);
 }
 

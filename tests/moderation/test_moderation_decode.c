@@ -17,27 +17,6 @@
 #include "api/moderation_internal.h"
 #include "mt_util.h"
 
-static char *fixture_body(const char *rel, size_t *len) {
-  char *path = mt_fixture_path(rel);
-  size_t n;
-  char *text = mt_read_file(path, &n);
-  free(path);
-  const char *resp = strstr(text, "\n=== response\n");
-  assert_non_null(resp);
-  const char *body = strstr(resp + 1, "\n\n");
-  assert_non_null(body);
-  body += 2;
-  size_t blen = n - (size_t)(body - text);
-  if (blen > 0 && body[blen - 1] == '\n') blen--;
-  char *out = malloc(blen + 1);
-  assert_non_null(out);
-  memcpy(out, body, blen);
-  out[blen] = '\0';
-  free(text);
-  *len = blen;
-  return out;
-}
-
 typedef int (*decode_fn)(void *out, const mistral_allocator *alloc, const char *body,
                          size_t len, mistral_error *err);
 
@@ -59,7 +38,7 @@ static void free_cls(void *p) { mistral_classification_response_free(p); }
  * allocations a successful decode makes. */
 static long oom_sweep(const char *rel, decode_fn decode, void (*free_fn)(void *)) {
   size_t len;
-  char *body = fixture_body(rel, &len);
+  char *body = tu_fixture_body(rel, &len);
   long n;
   for (n = 1;; n++) {
     mt_alloc_state st = {n, 0, 0};
@@ -142,7 +121,7 @@ static void test_many_categories(void **state) {
 }
 
 int main(void) {
-  mt_clean_env();
+  tu_clean_env();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_oom_moderation),
       cmocka_unit_test(test_oom_classification),

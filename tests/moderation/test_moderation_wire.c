@@ -26,31 +26,9 @@ static const char *const known_categories[] = {
     "sexual", "hate_and_discrimination", "violence_and_threats",
     "dangerous_and_criminal_content", "selfharm", "health", "financial", "law", "pii"};
 
-/* The response body of a fixture, as the server sends it. */
-static char *fixture_body(const char *rel, size_t *len) {
-  char *path = mt_fixture_path(rel);
-  size_t n;
-  char *text = mt_read_file(path, &n);
-  free(path);
-  const char *resp = strstr(text, "\n=== response\n");
-  assert_non_null(resp);
-  const char *body = strstr(resp + 1, "\n\n");
-  assert_non_null(body);
-  body += 2;
-  size_t blen = n - (size_t)(body - text);
-  if (blen > 0 && body[blen - 1] == '\n') blen--;
-  char *out = malloc(blen + 1);
-  assert_non_null(out);
-  memcpy(out, body, blen);
-  out[blen] = '\0';
-  free(text);
-  *len = blen;
-  return out;
-}
-
 static void assert_raw_is_fixture_body(const char *raw, size_t raw_len, const char *rel) {
   size_t len;
-  char *body = fixture_body(rel, &len);
+  char *body = tu_fixture_body(rel, &len);
   assert_int_equal(raw_len, len);
   assert_memory_equal(raw, body, len);
   assert_int_equal(raw[len], '\0');
@@ -78,8 +56,8 @@ static void assert_known_order(const mistral_moderation_result *r) {
 
 static void test_moderate_one_text(void **state) {
   (void)state;
-  fixture_server *fs = mt_server_start("moderation/text.fixture", NULL);
-  mistral_client *client = mt_client(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, "moderation/text.fixture", NULL);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_classifier_request *req = NULL;
   assert_int_equal(mistral_classifier_request_new(&req, MODEL), MISTRAL_OK);
   assert_int_equal(mistral_classifier_request_set_input(
@@ -98,7 +76,7 @@ static void test_moderate_one_text(void **state) {
   assert_int_equal(resp->usage->prompt_tokens, 14);
   assert_int_equal(resp->usage->completion_tokens, 0);
   assert_int_equal(resp->usage->total_tokens, 14);
-  mt_assert_json(resp->usage->json,
+  tu_assert_json(resp->usage->json,
                  "{\"prompt_tokens\":14,\"total_tokens\":14,\"completion_tokens\":0}");
   assert_int_equal(resp->result_count, 1);
   const mistral_moderation_result *r = resp->results[0];
@@ -111,12 +89,12 @@ static void test_moderate_one_text(void **state) {
   assert_null(mistral_moderation_result_category(r, NULL));
   assert_null(mistral_moderation_result_category(NULL, "pii"));
   /* The result's JSON is the object as sent, compact. */
-  json_t *rj = mt_parse(r->json);
+  json_t *rj = tu_parse(r->json);
   assert_true(json_is_false(json_object_get(json_object_get(rj, "categories"), "pii")));
   json_decref(rj);
   assert_raw_is_fixture_body(resp->raw_json, resp->raw_json_len, "moderation/text.fixture");
   mistral_moderation_response_free(resp);
-  mt_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_classifier_request_free(req);
@@ -126,8 +104,8 @@ static void test_moderate_one_text(void **state) {
 
 static void test_moderate_text_list(void **state) {
   (void)state;
-  fixture_server *fs = mt_server_start("moderation/text-list.fixture", NULL);
-  mistral_client *client = mt_client(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, "moderation/text-list.fixture", NULL);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_classifier_request *req = NULL;
   assert_int_equal(mistral_classifier_request_new(&req, MODEL), MISTRAL_OK);
   assert_int_equal(mistral_classifier_request_set_metadata_json(
@@ -180,7 +158,7 @@ static void test_moderate_text_list(void **state) {
   assert_true(c->has_score);
   mt_assert_double(c->score, 0.25, 0.0);
   mistral_moderation_response_free(resp);
-  mt_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_classifier_request_free(req);
@@ -190,8 +168,8 @@ static void test_moderate_text_list(void **state) {
 
 static void test_moderate_one_conversation(void **state) {
   (void)state;
-  fixture_server *fs = mt_server_start("moderation/chat-single.fixture", NULL);
-  mistral_client *client = mt_client(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, "moderation/chat-single.fixture", NULL);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_chat_request *chat = NULL;
   assert_int_equal(mistral_chat_request_new(&chat, NULL), MISTRAL_OK);
   assert_int_equal(mistral_chat_request_add_message(NULL, chat, MISTRAL_ROLE_USER,
@@ -218,7 +196,7 @@ static void test_moderate_one_conversation(void **state) {
   assert_category(resp->results[0], "dangerous_and_criminal_content", true, 0.6224593312);
   assert_category(resp->results[0], "law", false, 0.0431742);
   mistral_moderation_response_free(resp);
-  mt_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_classifier_request_free(req);
@@ -228,8 +206,8 @@ static void test_moderate_one_conversation(void **state) {
 
 static void test_moderate_conversation_list(void **state) {
   (void)state;
-  fixture_server *fs = mt_server_start("moderation/chat-list.fixture", NULL);
-  mistral_client *client = mt_client(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, "moderation/chat-list.fixture", NULL);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_chat_request *chat = NULL;
   mistral_message *m = NULL;
   assert_int_equal(mistral_chat_request_new(&chat, "mistral-small-latest"), MISTRAL_OK);
@@ -267,7 +245,7 @@ static void test_moderate_conversation_list(void **state) {
   assert_category(resp->results[1], "selfharm", true, 0.5512);
   assert_category(resp->results[1], "violence_and_threats", false, 0.2045);
   mistral_moderation_response_free(resp);
-  mt_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_classifier_request_free(req);
@@ -286,8 +264,8 @@ static void assert_score(const mistral_classification_target *t, const char *lab
 
 static void test_classify_texts(void **state) {
   (void)state;
-  fixture_server *fs = mt_server_start("moderation/classify-text.fixture", NULL);
-  mistral_client *client = mt_client(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, "moderation/classify-text.fixture", NULL);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_classifier_request *req = NULL;
   assert_int_equal(mistral_classifier_request_new(&req, CLASSIFIER), MISTRAL_OK);
   const char *const texts[] = {"The delivery was fast and the food was still hot.",
@@ -317,10 +295,10 @@ static void test_classify_texts(void **state) {
   assert_score(t, "positive", 0.9116);
   assert_score(t, "negative", 0.0213);
   assert_string_equal(mistral_classification_target_top(t)->label, "positive");
-  mt_assert_json(t->json, "{\"scores\":{\"negative\":0.0213,\"neutral\":0.0671,\"positive\":0.9116}}");
+  tu_assert_json(t->json, "{\"scores\":{\"negative\":0.0213,\"neutral\":0.0671,\"positive\":0.9116}}");
   t = mistral_classification_result_target(r, "topic");
   assert_string_equal(mistral_classification_target_top(t)->label, "delivery");
-  json_t *rj = mt_parse(r->json);
+  json_t *rj = tu_parse(r->json);
   assert_int_equal(json_object_size(rj), 2);
   json_decref(rj);
 
@@ -342,7 +320,7 @@ static void test_classify_texts(void **state) {
   assert_raw_is_fixture_body(resp->raw_json, resp->raw_json_len,
                              "moderation/classify-text.fixture");
   mistral_classification_response_free(resp);
-  mt_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_classifier_request_free(req);
@@ -352,9 +330,9 @@ static void test_classify_texts(void **state) {
 
 static void test_classify_conversations(void **state) {
   (void)state;
-  fixture_server *fs = mt_server_start("moderation/classify-chat-single.fixture",
+  fixture_server *fs = tu_server_start(MT_KEY, "moderation/classify-chat-single.fixture",
                                        "moderation/classify-chat-list.fixture", NULL);
-  mistral_client *client = mt_client(fs);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_error *err = mistral_error_new();
 
   /* One conversation, from a chat request. */
@@ -408,7 +386,7 @@ static void test_classify_conversations(void **state) {
   assert_string_equal(
       mistral_classification_target_top(resp->results[1]->targets[0])->label, "yes");
   mistral_classification_response_free(resp);
-  mt_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_chat_request_free(chat);
   mistral_error_free(err);
@@ -421,8 +399,8 @@ static void test_classify_conversations(void **state) {
 
 static void test_http_error(void **state) {
   (void)state;
-  fixture_server *fs = mt_server_start("moderation/400-invalid-model.fixture", NULL);
-  mistral_client *client = mt_client(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, "moderation/400-invalid-model.fixture", NULL);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_classifier_request *req = NULL;
   assert_int_equal(mistral_classifier_request_new(&req, "mistral-moderation-nope"), MISTRAL_OK);
   assert_int_equal(mistral_classifier_request_set_input(req, "hello"), MISTRAL_OK);
@@ -435,7 +413,7 @@ static void test_http_error(void **state) {
   assert_string_equal(mistral_error_api_type(err), "invalid_model");
   assert_string_equal(mistral_error_api_code(err), "1500");
   assert_string_equal(mistral_error_request_id(err), "0c2e4a6b8d1f43a5c7e9b1d3f5a7c9e1");
-  mt_assert_server_done(fs);
+  tu_assert_served(fs);
   mistral_error_free(err);
   mistral_classifier_request_free(req);
   mistral_client_free(client);
@@ -517,13 +495,12 @@ static void test_malformed_responses(void **state) {
     int is_mod = kind == MOD || kind == CHAT_MOD;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
       if (cases[i].mod != 2 && cases[i].mod != is_mod) continue;
-      fixture_server *fs = fixture_server_start(MT_KEY);
-      assert_non_null(fs);
+      fixture_server *fs = tu_server_start(MT_KEY, NULL);
       char *fx = mt_fixture_text("", "POST", paths[kind], request_body(kind), "200 OK",
                                  cases[i].body);
       assert_int_equal(fixture_server_expect_text(fs, fx, 1), 0);
       free(fx);
-      mistral_client *client = mt_client(fs);
+      mistral_client *client = tu_client(fs, MT_KEY, 1);
       mistral_error *err = mistral_error_new();
       int out_null = 0;
       int rc = run_call(kind, client, err, &out_null);
@@ -534,7 +511,7 @@ static void test_malformed_responses(void **state) {
       /* The unusable response's status and request id are kept. */
       assert_int_equal(mistral_error_http_status(err), 200);
       assert_string_equal(mistral_error_request_id(err), "req-mt-0001");
-      mt_assert_server_done(fs);
+      tu_assert_served(fs);
       mistral_error_free(err);
       mistral_client_free(client);
       fixture_server_stop(fs);
@@ -546,8 +523,7 @@ static void test_malformed_responses(void **state) {
  * members, non-object usage, repeated names (the last one wins). */
 static void test_tolerated_responses(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(MT_KEY);
-  assert_non_null(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, NULL);
   char *fx = mt_fixture_text(
       "", "POST", paths[MOD], request_body(MOD), "200 OK",
       "{\"id\":\"m1\",\"model\":\"mm\",\"usage\":\"n/a\",\"extra\":{\"x\":[1]},\"results\":["
@@ -563,7 +539,7 @@ static void test_tolerated_responses(void **state) {
                        "\"z\":1}}}]}");
   assert_int_equal(fixture_server_expect_text(fs, fx, 1), 0);
   free(fx);
-  mistral_client *client = mt_client(fs);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_error *err = mistral_error_new();
 
   mistral_classifier_request *req = NULL;
@@ -614,7 +590,7 @@ static void test_tolerated_responses(void **state) {
   /* The first of equal top scores; here 0.75 beats 0.5 and -0.001. */
   mt_assert_double(mistral_classification_target_top(t)->score, 0.75, 0.0);
   mistral_classification_response_free(cls);
-  mt_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_error_free(err);
   mistral_classifier_request_free(req);
@@ -625,9 +601,8 @@ static void test_tolerated_responses(void **state) {
 /* Requests that cannot be sent never reach the network; NULL arguments. */
 static void test_refused_before_sending(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(MT_KEY);
-  assert_non_null(fs);
-  mistral_client *client = mt_client(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, NULL);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_error *err = mistral_error_new();
 
   mistral_classifier_request *texts = NULL, *convs = NULL, *marked = NULL, *empty = NULL;
@@ -725,16 +700,15 @@ static void test_refused_before_sending(void **state) {
  * outcome is checked, never the time taken. */
 static void test_call_options(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(MT_KEY);
-  assert_non_null(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, NULL);
   size_t len;
-  char *body = fixture_body("moderation/text.fixture", &len);
+  char *body = tu_fixture_body("moderation/text.fixture", &len);
   char *fx = mt_fixture_text("% delay-ms 2000\n", "POST", paths[MOD], request_body(MOD),
                              "200 OK", body);
   free(body);
   assert_int_equal(fixture_server_expect_text(fs, fx, 2), 0);
   free(fx);
-  mistral_client *client = mt_client(fs);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_classifier_request *req = NULL;
   assert_int_equal(mistral_classifier_request_new(&req, MODEL), MISTRAL_OK);
@@ -757,7 +731,7 @@ static void test_call_options(void **state) {
   assert_int_equal(rc, MISTRAL_OK);
   assert_string_equal(resp->id, "4d71ae510af942108ef7344f903e2b88");
   mistral_moderation_response_free(resp);
-  mt_assert_server_done(fs);
+  tu_assert_served(fs);
 
   mistral_classifier_request_free(req);
   mistral_error_free(err);
@@ -769,27 +743,26 @@ static void test_call_options(void **state) {
  * appears in the error. */
 static void test_key_never_in_errors(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(MT_KEY);
-  assert_non_null(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, NULL);
   char *fx = mt_fixture_text("", "POST", paths[CLS], request_body(CLS), "200 OK",
                              "{\"results\":[{\"" MT_KEY "\":{\"scores\":{\"" MT_KEY "\":\"x\"}}}]}");
   assert_int_equal(fixture_server_expect_text(fs, fx, 1), 0);
   free(fx);
-  mistral_client *client = mt_client(fs);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_error *err = mistral_error_new();
   int out_null = 0;
   int rc = run_call(CLS, client, err, &out_null);
   mt_assert_failed(rc, err, MISTRAL_E_BAD_RESPONSE, "[REDACTED]");
   assert_null(strstr(mistral_error_message(err), MT_KEY));
   assert_true(out_null);
-  mt_assert_server_done(fs);
+  tu_assert_served(fs);
   mistral_error_free(err);
   mistral_client_free(client);
   fixture_server_stop(fs);
 }
 
 int main(void) {
-  mt_clean_env();
+  tu_clean_env();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_moderate_one_text),
       cmocka_unit_test(test_moderate_text_list),

@@ -21,101 +21,86 @@
 
 #include "cli_run.h"
 
-static void assert_success(const cr_result *r) {
-  if (r->status != 0) fail_msg("exit status %d, stderr: %s", r->status, r->err);
-  assert_string_equal(r->err, "");
-}
-
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  char *buf = malloc(1 << 16);
-  assert_non_null(buf);
-  *len = fread(buf, 1, 1 << 16, f);
-  fclose(f);
-  return buf;
-}
-
 static void test_document_url_pages(void **state) {
-  cr_ctx *c = *state;
-  cr_expect(c, "ocr/document-url.fixture", 1);
-  cr_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "ocr/document-url.fixture", 1);
+  tu_cli_result r;
   CR_RUN(c, &r, "ocr", "https://arxiv.org/pdf/2201.04234");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_true(strncmp(r.out, "<!-- page 0 -->\n# LEVERAGING UNLABELED DATA", 42) == 0);
   assert_non_null(strstr(r.out, "target (test) distributions.\n\n<!-- page 1 -->\n## 1 INTRODUCTION\n"));
   assert_int_equal(r.out[r.out_len - 1], '\n');
   assert_int_equal(r.out[r.out_len - 2], ')');
   /* Without --images the images are not listed. */
   assert_null(strstr(r.out, "[image "));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_image_url_by_extension(void **state) {
-  cr_ctx *c = *state;
-  cr_expect(c, "ocr/cli-image-url.fixture", 1);
-  cr_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "ocr/cli-image-url.fixture", 1);
+  tu_cli_result r;
   CR_RUN(c, &r, "ocr", "https://example.com/scans/receipt.JPG?size=large");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_string_equal(r.out, "RECEIPT\n\nCoffee 3.20\nCroissant 1.80\n\n**Total 5.00**\n");
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_local_files(void **state) {
-  cr_ctx *c = *state;
-  cr_expect(c, "ocr/local-pdf.fixture", 1);
-  cr_expect(c, "ocr/local-png.fixture", 1);
-  cr_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "ocr/local-pdf.fixture", 1);
+  tu_expect(c->fs, "ocr/local-png.fixture", 1);
+  tu_cli_result r;
   CR_RUN(c, &r, "ocr", OCR_DATA_DIR "/hello.pdf");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_string_equal(r.out, "Hello OCR\n");
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
   CR_RUN(c, &r, "ocr", "-m", "mistral-ocr-latest", OCR_DATA_DIR "/dots.png");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_string_equal(r.out, ""); /* an empty page */
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_file_id_and_page_range(void **state) {
-  cr_ctx *c = *state;
-  cr_expect(c, "ocr/file-id.fixture", 1);
-  cr_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "ocr/file-id.fixture", 1);
+  tu_cli_result r;
   CR_RUN(c, &r, "ocr", "--file-id", "3b1f8c2e-5a7d-4e9b-8c1f-2d4e6a8b0c1d", "--pages", "0-1");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_string_equal(r.out,
                       "<!-- page 0 -->\nFirst page.\n\n<!-- page 1 -->\nSecond page.\n");
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_images_listed_and_saved(void **state) {
-  cr_ctx *c = *state;
-  cr_expect(c, "ocr/cli-options.fixture", 3);
-  cr_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "ocr/cli-options.fixture", 3);
+  tu_cli_result r;
   CR_RUN(c, &r, "ocr", "--pages", "0,2", "--images", "--table-format", "html",
          "https://example.com/invoices/2025-03.pdf");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_string_equal(r.out,
                       "<!-- page 0 -->\n"
                       "# Invoice 2025-03-117\n\n![img-0.png](img-0.png)\n\n[tbl-0.html](tbl-0.html)\n"
                       "[image img-0.png (40,30)-(240,130), 70 bytes]\n"
                       "\n<!-- page 2 -->\n"
                       "Total due: **37.50**\n");
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 
   /* --image-dir saves each image under its id. */
   char dir[512], saved[600];
-  cr_path(c, "figures", dir, sizeof dir);
+  tu_cli_ctx_path(c, "figures", dir, sizeof dir);
   assert_int_equal(mkdir(dir, 0700), 0);
   CR_RUN(c, &r, "ocr", "-p", "0,2", "--image-dir", dir, "--table-format=html",
          "https://example.com/invoices/2025-03.pdf");
-  assert_success(&r);
+  cr_assert_success(&r);
   snprintf(saved, sizeof saved, "[image img-0.png saved to %s/img-0.png, 70 bytes]\n", dir);
   assert_non_null(strstr(r.out, saved));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
   snprintf(saved, sizeof saved, "%s/img-0.png", dir);
   size_t got_len = 0, want_len = 0;
-  char *got = slurp(saved, &got_len);
-  char *want = slurp(OCR_DATA_DIR "/dots.png", &want_len);
+  char *got = tu_read_file(saved, &got_len);
+  char *want = tu_read_file(OCR_DATA_DIR "/dots.png", &want_len);
   assert_non_null(got);
   assert_non_null(want);
   assert_int_equal(got_len, want_len);
@@ -128,38 +113,38 @@ static void test_images_listed_and_saved(void **state) {
   CR_RUN(c, &r, "ocr", "--pages", "0,2", "--image-dir", saved, "--table-format", "html",
          "https://example.com/invoices/2025-03.pdf");
   assert_int_equal(r.status, 1);
-  cr_assert_one_error_line(&r);
+  tu_assert_one_error_line(&r);
   assert_non_null(strstr(r.err, "cannot write"));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_json_prints_the_body(void **state) {
-  cr_ctx *c = *state;
-  cr_expect(c, "ocr/local-pdf.fixture", 1);
-  cr_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "ocr/local-pdf.fixture", 1);
+  tu_cli_result r;
   CR_RUN(c, &r, "ocr", "--json", OCR_DATA_DIR "/hello.pdf");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_true(strncmp(r.out, "{\"pages\":[{\"index\":0,\"markdown\":\"Hello OCR\"", 43) == 0);
   assert_int_equal(r.out[r.out_len - 1], '\n');
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_api_error_exits_3(void **state) {
-  cr_ctx *c = *state;
-  cr_expect(c, "ocr/400-bad-document.fixture", 1);
-  cr_result r;
+  tu_cli_ctx *c = *state;
+  tu_expect(c->fs, "ocr/400-bad-document.fixture", 1);
+  tu_cli_result r;
   CR_RUN(c, &r, "ocr", "https://example.com/missing.pdf");
   assert_int_equal(r.status, 3);
   assert_string_equal(r.out, "");
-  cr_assert_one_error_line(&r);
+  tu_assert_one_error_line(&r);
   assert_non_null(strstr(r.err, "Could not download the document"));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
 }
 
 static void test_usage_errors_exit_2(void **state) {
-  cr_ctx *c = *state;
+  tu_cli_ctx *c = *state;
   char text_file[512];
-  cr_path(c, "notes.txt", text_file, sizeof text_file);
+  tu_cli_ctx_path(c, "notes.txt", text_file, sizeof text_file);
   FILE *f = fopen(text_file, "wb");
   assert_non_null(f);
   fputs("plain text\n", f);
@@ -188,36 +173,36 @@ static void test_usage_errors_exit_2(void **state) {
     for (size_t k = 0; k < 6; k++)
       args[k] = cases[i].args[k] && strcmp(cases[i].args[k], "TEXT") == 0 ? text_file
                                                                          : cases[i].args[k];
-    cr_result r;
+    tu_cli_result r;
     cr_run(c, &r, NULL, true, args);
     if (r.status != 2 || !strstr(r.err, cases[i].needle))
       fail_msg("case %zu: status %d, stderr \"%s\" (want 2 and \"%s\")", i, r.status, r.err,
                cases[i].needle);
-    cr_assert_one_error_line(&r);
+    tu_assert_one_error_line(&r);
     assert_string_equal(r.out, "");
-    cr_result_free(&r);
+    tu_cli_result_free(&r);
   }
-  cr_result r;
-  cr_run(c, &r, NULL, false, CR_ARGS("ocr", "https://e.x/a.pdf"));
+  tu_cli_result r;
+  cr_run(c, &r, NULL, false, TU_ARGS("ocr", "https://e.x/a.pdf"));
   assert_int_equal(r.status, 2);
   assert_non_null(strstr(r.err, "MISTRAL_API_KEY"));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
   assert_int_equal(fixture_server_requests(c->fs), 0);
 }
 
 static void test_help(void **state) {
-  cr_ctx *c = *state;
-  cr_result r;
+  tu_cli_ctx *c = *state;
+  tu_cli_result r;
   CR_RUN(c, &r, "ocr", "--help");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_non_null(strstr(r.out, "Usage: mistral ocr [OPTIONS] URL|FILE"));
   assert_non_null(strstr(r.out, "--image-dir DIR"));
   assert_non_null(strstr(r.out, "Exit status:"));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
   CR_RUN(c, &r, "help", "ocr");
-  assert_success(&r);
+  cr_assert_success(&r);
   assert_non_null(strstr(r.out, "Usage: mistral ocr"));
-  cr_result_free(&r);
+  tu_cli_result_free(&r);
   assert_int_equal(fixture_server_requests(c->fs), 0);
 }
 

@@ -16,30 +16,9 @@
 #include "api/ocr_internal.h"
 #include "mt_util.h"
 
-static char *fixture_body(const char *rel, size_t *len) {
-  char *path = mt_fixture_path(rel);
-  size_t n;
-  char *text = mt_read_file(path, &n);
-  free(path);
-  const char *resp = strstr(text, "\n=== response\n");
-  assert_non_null(resp);
-  const char *body = strstr(resp + 1, "\n\n");
-  assert_non_null(body);
-  body += 2;
-  size_t blen = n - (size_t)(body - text);
-  if (blen > 0 && body[blen - 1] == '\n') blen--;
-  char *out = malloc(blen + 1);
-  assert_non_null(out);
-  memcpy(out, body, blen);
-  out[blen] = '\0';
-  free(text);
-  *len = blen;
-  return out;
-}
-
 static void oom_sweep(const char *rel) {
   size_t len;
-  char *body = fixture_body(rel, &len);
+  char *body = tu_fixture_body(rel, &len);
   long n;
   for (n = 1;; n++) {
     mt_alloc_state st = {n, 0, 0};
@@ -77,7 +56,7 @@ static void test_oom_document_url(void **state) {
 }
 
 int main(void) {
-  mt_clean_env();
+  tu_clean_env();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_oom_all_fields),
       cmocka_unit_test(test_oom_document_url),

@@ -83,7 +83,7 @@ static char *body_of(const mistral_ocr_request *req, const char *file, int line)
 static void assert_body_at(const mistral_ocr_request *req, const char *want, const char *file,
                            int line) {
   char *json = body_of(req, file, line);
-  mt_assert_json_at(json, want, file, line);
+  tu_assert_json_at(json, want, file, line);
   mistral_free(json);
 }
 #define assert_body(req, want) assert_body_at((req), (want), __FILE__, __LINE__)
@@ -271,16 +271,14 @@ static void test_all_fields_match_fixture(void **state) {
                        req, "https://example.com/invoices/2025-03.pdf", "2025-03.pdf"),
                    MISTRAL_OK);
 
-  char *path = mt_fixture_path("ocr/all-fields.fixture");
-  char *text = mt_read_file(path, NULL);
-  free(path);
+  char *text = tu_fixture_text("ocr/all-fields.fixture", NULL);
   char *start = strstr(text, "\n\n{");
   char *end = strstr(text, "\n=== response");
   assert_non_null(start);
   assert_non_null(end);
   *end = '\0';
   char *json = body_of(req, __FILE__, __LINE__);
-  mt_assert_json(json, start + 2);
+  tu_assert_json(json, start + 2);
   mistral_free(json);
   free(text);
   mistral_ocr_request_free(req);
@@ -505,7 +503,7 @@ static void test_null_arguments(void **state) {
 /* The document member of the body, as a new JSON value. */
 static json_t *document_of(const mistral_ocr_request *req) {
   char *json = body_of(req, __FILE__, __LINE__);
-  json_t *body = mt_parse(json);
+  json_t *body = tu_parse(json);
   mistral_free(json);
   json_t *doc = json_incref(json_object_get(body, "document"));
   json_decref(body);
@@ -525,14 +523,12 @@ static void test_document_files(void **state) {
     mistral_ocr_request *req = NULL;
     assert_int_equal(mistral_ocr_request_new(&req, MODEL), MISTRAL_OK);
     assert_int_equal(mistral_ocr_request_set_document_file(req, known[i].file), MISTRAL_OK);
-    char *path = mt_fixture_path(known[i].fixture);
-    char *text = mt_read_file(path, NULL);
-    free(path);
+    char *text = tu_fixture_text(known[i].fixture, NULL);
     char *start = strstr(text, "\n\n{");
     char *end = strstr(text, "\n=== response");
     *end = '\0';
     char *json = body_of(req, __FILE__, __LINE__);
-    mt_assert_json(json, start + 2);
+    tu_assert_json(json, start + 2);
     mistral_free(json);
     free(text);
     mistral_ocr_request_free(req);
@@ -699,7 +695,7 @@ static void test_out_of_memory(void **state) {
 }
 
 int main(void) {
-  mt_clean_env();
+  tu_clean_env();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_minimal_and_documents),
       cmocka_unit_test(test_every_field),

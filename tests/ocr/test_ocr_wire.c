@@ -23,32 +23,11 @@
 #define MODEL "mistral-ocr-latest"
 #define OCR_MODEL "mistral-ocr-2505-completion"
 
-static char *fixture_body(const char *rel, size_t *len) {
-  char *path = mt_fixture_path(rel);
-  size_t n;
-  char *text = mt_read_file(path, &n);
-  free(path);
-  const char *resp = strstr(text, "\n=== response\n");
-  assert_non_null(resp);
-  const char *body = strstr(resp + 1, "\n\n");
-  assert_non_null(body);
-  body += 2;
-  size_t blen = n - (size_t)(body - text);
-  if (blen > 0 && body[blen - 1] == '\n') blen--;
-  char *out = malloc(blen + 1);
-  assert_non_null(out);
-  memcpy(out, body, blen);
-  out[blen] = '\0';
-  free(text);
-  *len = blen;
-  return out;
-}
-
 /* Sends req to a server answering with fixture rel; returns the response
  * (asserting success and that the server saw what the fixture expects). */
 static mistral_ocr_response *process(const mistral_ocr_request *req, const char *rel) {
-  fixture_server *fs = mt_server_start(rel, NULL);
-  mistral_client *client = mt_client(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, rel, NULL);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_ocr_response *resp = NULL;
   int rc = mistral_ocr_process(&resp, client, req, err);
@@ -56,10 +35,10 @@ static mistral_ocr_response *process(const mistral_ocr_request *req, const char 
   assert_int_equal(rc, MISTRAL_OK);
   assert_int_equal(mistral_error_code(err), MISTRAL_OK);
   assert_non_null(resp);
-  mt_assert_server_done(fs);
+  tu_assert_served(fs);
   /* raw_json is the body as sent. */
   size_t len;
-  char *body = fixture_body(rel, &len);
+  char *body = tu_fixture_body(rel, &len);
   assert_int_equal(resp->raw_json_len, len);
   assert_memory_equal(resp->raw_json, body, len);
   free(body);
@@ -90,7 +69,7 @@ static void test_document_url(void **state) {
   assert_non_null(resp->usage_info);
   assert_int_equal(resp->usage_info->pages_processed, 2);
   assert_int_equal(resp->usage_info->doc_size_bytes, 3002783);
-  mt_assert_json(resp->usage_info->json, "{\"pages_processed\":2,\"doc_size_bytes\":3002783}");
+  tu_assert_json(resp->usage_info->json, "{\"pages_processed\":2,\"doc_size_bytes\":3002783}");
   assert_int_equal(resp->page_count, 2);
 
   const mistral_ocr_page *p = resp->pages[0];
@@ -178,7 +157,7 @@ static void test_all_fields(void **state) {
   assert_non_null(strstr(p->tables[0]->content, "<td>\xe2\x82\xac 12.50</td>"));
   assert_int_equal(p->hyperlink_count, 1);
   assert_string_equal(p->hyperlinks[0], "https://example.com/help");
-  mt_assert_json(p->confidence_scores_json,
+  tu_assert_json(p->confidence_scores_json,
                  "{\"average_page_confidence_score\":0.981,\"minimum_page_confidence_score\":0.702}");
   assert_null(p->blocks_json);
   assert_int_equal(p->dimensions->height, 2339);
@@ -197,7 +176,7 @@ static void test_all_fields(void **state) {
   mistral_error *err = mistral_error_new();
   assert_int_equal(mistral_ocr_image_decode(&bytes, &len, &mime, im, err), MISTRAL_OK);
   size_t want_len;
-  char *want = mt_read_file(OCR_DATA_DIR "/dots.png", &want_len);
+  char *want = tu_read_file(OCR_DATA_DIR "/dots.png", &want_len);
   assert_int_equal(len, want_len);
   assert_memory_equal(bytes, want, len);
   assert_string_equal(mime, "image/png");
@@ -281,8 +260,8 @@ static void test_local_files(void **state) {
 
 static void test_http_error(void **state) {
   (void)state;
-  fixture_server *fs = mt_server_start("ocr/400-bad-document.fixture", NULL);
-  mistral_client *client = mt_client(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, "ocr/400-bad-document.fixture", NULL);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_ocr_request *req = NULL;
   assert_int_equal(mistral_ocr_request_new(&req, MODEL), MISTRAL_OK);
   assert_int_equal(mistral_ocr_request_set_document_url(req, "https://example.com/missing.pdf", NULL),
@@ -295,7 +274,7 @@ static void test_http_error(void **state) {
   assert_int_equal(mistral_error_http_status(err), 400);
   assert_string_equal(mistral_error_api_code(err), "3310");
   assert_string_equal(mistral_error_request_id(err), "1b3d5f7a9c0e42b4d6f8a0c2e4b6d8f0");
-  mt_assert_server_done(fs);
+  tu_assert_served(fs);
   mistral_error_free(err);
   mistral_ocr_request_free(req);
   mistral_client_free(client);
@@ -314,15 +293,14 @@ static mistral_ocr_request *simple_req(void) {
 
 /* Answers simple_req() with body; returns the call's status. */
 static int answer_with(const char *body, mistral_ocr_response **out, mistral_error *err) {
-  fixture_server *fs = fixture_server_start(MT_KEY);
-  assert_non_null(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, NULL);
   char *fx = mt_fixture_text("", "POST", "/v1/ocr", REQ_BODY, "200 OK", body);
   assert_int_equal(fixture_server_expect_text(fs, fx, 1), 0);
   free(fx);
-  mistral_client *client = mt_client(fs);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_ocr_request *req = simple_req();
   int rc = mistral_ocr_process(out, client, req, err);
-  mt_assert_server_done(fs);
+  tu_assert_served(fs);
   mistral_ocr_request_free(req);
   mistral_client_free(client);
   fixture_server_stop(fs);
@@ -423,7 +401,7 @@ static void test_tolerated_responses(void **state) {
   const mistral_ocr_page *p = resp->pages[1];
   assert_int_equal(p->index, 1);
   assert_string_equal(p->markdown, "");
-  mt_assert_json(p->blocks_json, "[{\"type\":\"text\",\"content\":\"Hi\",\"top_left_x\":1}]");
+  tu_assert_json(p->blocks_json, "[{\"type\":\"text\",\"content\":\"Hi\",\"top_left_x\":1}]");
   assert_null(p->confidence_scores_json);
   /* The last "images" member counts. */
   assert_int_equal(p->image_count, 1);
@@ -436,9 +414,8 @@ static void test_tolerated_responses(void **state) {
 /* Requests that cannot be sent never reach the network; NULL arguments. */
 static void test_refused_before_sending(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(MT_KEY);
-  assert_non_null(fs);
-  mistral_client *client = mt_client(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, NULL);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_ocr_request *no_doc = NULL, *no_model = NULL, *marked = simple_req();
   assert_int_equal(mistral_ocr_request_new(&no_doc, MODEL), MISTRAL_OK);
@@ -491,14 +468,13 @@ static void test_refused_before_sending(void **state) {
 
 static void test_call_options(void **state) {
   (void)state;
-  fixture_server *fs = fixture_server_start(MT_KEY);
-  assert_non_null(fs);
+  fixture_server *fs = tu_server_start(MT_KEY, NULL);
   char *fx = mt_fixture_text("% delay-ms 2000\n", "POST", "/v1/ocr", REQ_BODY, "200 OK",
                              "{\"pages\":[{\"index\":0,\"markdown\":\"late\"}],\"model\":\"m\","
                              "\"usage_info\":{\"pages_processed\":1}}");
   assert_int_equal(fixture_server_expect_text(fs, fx, 2), 0);
   free(fx);
-  mistral_client *client = mt_client(fs);
+  mistral_client *client = tu_client(fs, MT_KEY, 1);
   mistral_error *err = mistral_error_new();
   mistral_ocr_request *req = simple_req();
   mistral_call_options *opts = NULL;
@@ -515,7 +491,7 @@ static void test_call_options(void **state) {
   assert_int_equal(rc, MISTRAL_OK);
   assert_string_equal(resp->pages[0]->markdown, "late");
   mistral_ocr_response_free(resp);
-  mt_assert_server_done(fs);
+  tu_assert_served(fs);
   mistral_ocr_request_free(req);
   mistral_error_free(err);
   mistral_client_free(client);
@@ -593,7 +569,7 @@ static void test_image_decode(void **state) {
 }
 
 int main(void) {
-  mt_clean_env();
+  tu_clean_env();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_document_url),
       cmocka_unit_test(test_all_fields),

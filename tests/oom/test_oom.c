@@ -24,7 +24,7 @@
 
 #include <mistral/mistral.h>
 
-#include "fixture_server.h"
+#include "test_util.h"
 
 #define KEY "sk-OOM-5d1e"
 /* The mistral-correlation-id of tests/fixtures/oom/stream.fixture. */
@@ -108,8 +108,7 @@ static int setup(void **state) {
   (void)state;
   counted_thread = 1;
   json_set_alloc_funcs(count_malloc, count_free);
-  unsetenv("MISTRAL_API_KEY");
-  unsetenv("MISTRAL_SERVER_URL");
+  tu_clean_env();
   fs = fixture_server_start(KEY);
   if (!fs) return -1;
   const char *dir = getenv("MISTRAL_FIXTURES");
@@ -163,14 +162,6 @@ static long walk(const char *name, scenario run) {
   print_message("%s: %ld allocations failed one at a time, each MISTRAL_E_NOMEM\n", name,
                 n - 1);
   return n - 1;
-}
-
-static mistral_chat_request *hello(void) {
-  mistral_chat_request *req = NULL;
-  assert_int_equal(mistral_chat_request_new(&req, "mistral-small-latest"), MISTRAL_OK);
-  assert_int_equal(mistral_chat_request_add_message(NULL, req, MISTRAL_ROLE_USER, "Hello"),
-                   MISTRAL_OK);
-  return req;
 }
 
 /* ---- scenarios ---- */
@@ -263,14 +254,14 @@ static int embeddings(mistral_error *err) {
 
 static void test_chat(void **state) {
   (void)state;
-  chat_req = hello();
+  chat_req = tu_hello_request();
   assert_true(walk("chat", chat_blocking) > 10);
   mistral_chat_request_free(chat_req);
 }
 
 static void test_stream(void **state) {
   (void)state;
-  chat_req = hello();
+  chat_req = tu_hello_request();
   assert_true(walk("stream (push)", stream_push) > 10);
   assert_true(walk("stream (pull)", stream_pull) > 10);
   mistral_chat_request_free(chat_req);

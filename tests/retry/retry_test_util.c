@@ -1,21 +1,15 @@
 #include "retry_test_util.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 void rt_clear_env(void) {
-  unsetenv("MISTRAL_API_KEY");
-  unsetenv("MISTRAL_SERVER_URL");
+  tu_clean_env();
   unsetenv("MISTRAL_TIMEOUT_MS");
 }
 
@@ -39,18 +33,15 @@ int rt_setup(void **state) {
   if (!t) return -1;
   atomic_init(&t->log.saw_retry, 0);
   *state = t;
-  t->fs = fixture_server_start(RT_KEY);
+  t->fs = tu_server_start(RT_KEY, NULL);
+  t->client = tu_client(t->fs, RT_KEY, 0);
   t->err = mistral_error_new();
-  if (!t->fs || !t->err || mistral_client_new(&t->client) != MISTRAL_OK ||
-      mistral_client_set_server_url(t->client, fixture_server_url(t->fs)) != MISTRAL_OK ||
-      mistral_client_set_api_key(t->client, RT_KEY) != MISTRAL_OK ||
-      mistral_client_set_connect_timeout_ms(t->client, 5000) != MISTRAL_OK ||
-      mistral_client_set_retry_backoff(t->client, 1, 20, 2.0, 0.5) != MISTRAL_OK ||
-      mistral_client_set_log_callback(t->client, capture, MISTRAL_LOG_DEBUG, &t->log) !=
-          MISTRAL_OK) {
-    rt_teardown(state);
-    return -1;
-  }
+  assert_non_null(t->err);
+  assert_int_equal(mistral_client_set_connect_timeout_ms(t->client, 5000), MISTRAL_OK);
+  assert_int_equal(mistral_client_set_retry_backoff(t->client, 1, 20, 2.0, 0.5), MISTRAL_OK);
+  assert_int_equal(
+      mistral_client_set_log_callback(t->client, capture, MISTRAL_LOG_DEBUG, &t->log),
+      MISTRAL_OK);
   return 0;
 }
 
@@ -74,31 +65,8 @@ int rt_teardown(void **state) {
   return 0;
 }
 
-void rt_expect(rt_ctx *t, const char *rel, unsigned repeat) {
-  const char *dir = getenv("MISTRAL_FIXTURES");
-  assert_non_null(dir);
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", dir, rel);
-  int rc = fixture_server_expect(t->fs, path, repeat);
-  if (rc != 0) print_error("cannot load fixture %s\n", path);
-  assert_int_equal(rc, 0);
-}
-
-void rt_assert_served(const rt_ctx *t) {
-  if (fixture_server_mismatches(t->fs) != 0) {
-    char desc[2048];
-    fixture_server_last_mismatch(t->fs, desc, sizeof desc);
-    print_error("fixture mismatch: %s\n", desc);
-  }
-  assert_int_equal(fixture_server_mismatches(t->fs), 0);
-  assert_int_equal(fixture_server_pending(t->fs), 0);
-}
-
 mistral_chat_request *rt_hello(const mistral_call_options *opts) {
-  mistral_chat_request *req = NULL;
-  assert_int_equal(mistral_chat_request_new(&req, "mistral-small-latest"), MISTRAL_OK);
-  assert_int_equal(mistral_chat_request_add_message(NULL, req, MISTRAL_ROLE_USER, "Hello"),
-                   MISTRAL_OK);
+  mistral_chat_request *req = tu_hello_request();
   if (opts) assert_int_equal(mistral_chat_request_set_call_options(req, opts), MISTRAL_OK);
   return req;
 }
@@ -132,48 +100,16 @@ void rt_assert_logged(const rt_ctx *t, const char *needle) {
   fail();
 }
 
-static void assert_no_key(const char *what, const char *s, const char *key) {
-  if (s && strstr(s, key)) fail_msg("the key appears in %s: %s", what, s);
-}
-
 void rt_assert_clean(const rt_ctx *t, const mistral_error *err, const char *key) {
-  for (size_t i = 0; i < t->log.count; i++) assert_no_key("a log line", t->log.lines[i], key);
-  assert_no_key("the message", mistral_error_message(err), key);
-  assert_no_key("the body", mistral_error_body(err), key);
-  assert_no_key("the API message", mistral_error_api_message(err), key);
-  assert_no_key("the transport message", mistral_error_transport_message(err), key);
+  for (size_t i = 0; i < t->log.count; i++) tu_assert_no_key("a log line", t->log.lines[i], key);
+  tu_assert_no_key("the message", mistral_error_message(err), key);
+  tu_assert_no_key("the body", mistral_error_body(err), key);
+  tu_assert_no_key("the API message", mistral_error_api_message(err), key);
+  tu_assert_no_key("the transport message", mistral_error_transport_message(err), key);
 }
 
 int rt_ends_with(const char *s, const char *suffix) {
   if (!s) return 0;
   size_t n = strlen(s), m = strlen(suffix);
   return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-int rt_closed_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  assert_true(fd >= 0);
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-  socklen_t len = sizeof a;
-  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-char *rt_received_body(const fixture_server *fs, size_t i) {
-  char *req = fixture_server_received(fs, i);
-  if (!req) return NULL;
-  const char *body = strstr(req, "\r\n\r\n");
-  body = body ? body + 4 : req + strlen(req);
-  size_t n = strlen(body);
-  char *copy = malloc(n + 1);
-  assert_non_null(copy);
-  memcpy(copy, body, n + 1);
-  free(req);
-  return copy;
 }

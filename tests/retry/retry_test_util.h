@@ -1,6 +1,7 @@
 /* Shared helpers of tests/retry: a fixture server and a client pointed at
- * it with quick retries, the client's log captured, requests and fixtures.
- * Every helper fails the running cmocka test on an unexpected condition. */
+ * it with quick retries, the client's log captured, requests. What every
+ * area shares is in tests/support/test_util.h. Every helper fails the
+ * running cmocka test on an unexpected condition. */
 #ifndef LIBMISTRAL_TEST_RETRY_UTIL_H
 #define LIBMISTRAL_TEST_RETRY_UTIL_H
 
@@ -9,7 +10,7 @@
 
 #include <mistral/mistral.h>
 
-#include "fixture_server.h"
+#include "test_util.h"
 
 /* A fake key; tests/fixtures/retry/503-key-echo.fixture echoes it back. */
 #define RT_KEY "sk-RETRY-4b7e1c9a"
@@ -39,12 +40,6 @@ int rt_teardown(void **state);
 /* Unsets MISTRAL_API_KEY, MISTRAL_SERVER_URL and MISTRAL_TIMEOUT_MS. */
 void rt_clear_env(void);
 
-/* Queues tests/fixtures/<rel>, repeat times. */
-void rt_expect(rt_ctx *t, const char *rel, unsigned repeat);
-
-/* Fails unless every queued exchange was served and none mismatched. */
-void rt_assert_served(const rt_ctx *t);
-
 /* {"model": "mistral-small-latest", messages: [user "Hello"]}, with opts
  * attached when not NULL. */
 mistral_chat_request *rt_hello(const mistral_call_options *opts);
@@ -66,12 +61,5 @@ void rt_assert_clean(const rt_ctx *t, const mistral_error *err, const char *key)
 
 /* Non-zero when haystack (may be NULL) ends with suffix. */
 int rt_ends_with(const char *haystack, const char *suffix);
-
-/* A loopback TCP port nothing listens on (bound, then closed). */
-int rt_closed_port(void);
-
-/* The body of the i-th request the server received, malloc'd; NULL when
- * there is no such request. */
-char *rt_received_body(const fixture_server *fs, size_t i);
 
 #endif

@@ -81,18 +81,18 @@ static void test_503_before_stream_retried(void **state) {
   rt_ctx *t = *state;
   seen s;
   int open_rc;
-  rt_expect(t, "retry/stream-503.fixture", 1);
-  rt_expect(t, "retry/stream-ok.fixture", 1);
+  tu_expect(t->fs, "retry/stream-503.fixture", 1);
+  tu_expect(t->fs, "retry/stream-ok.fixture", 1);
   assert_int_equal(run_pull(t, NULL, &s, &open_rc), MISTRAL_OK);
   assert_int_equal(s.chunks, 4);
   assert_string_equal(s.text, "Bonjour !");
   rt_assert_logged(t, "POST /v1/chat/completions: attempt 1/3: HTTP 503; retrying in ");
   rt_assert_logged(t, "attempt 2/3: HTTP 200, stream begun");
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 
   rt_log_clear(t);
-  rt_expect(t, "retry/stream-503.fixture", 2);
-  rt_expect(t, "retry/stream-ok.fixture", 1);
+  tu_expect(t->fs, "retry/stream-503.fixture", 2);
+  tu_expect(t->fs, "retry/stream-ok.fixture", 1);
   char final[128];
   assert_int_equal(run_push(t, NULL, &s, final, sizeof final), MISTRAL_OK);
   assert_int_equal(s.chunks, 4); /* each chunk once: none from a failed attempt */
@@ -100,7 +100,7 @@ static void test_503_before_stream_retried(void **state) {
   assert_string_equal(final, "Bonjour !");
   rt_assert_logged(t, "attempt 2/3: HTTP 503; retrying in ");
   rt_assert_logged(t, "attempt 3/3: HTTP 200");
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
   assert_int_equal(fixture_server_requests(t->fs), 5);
 }
 
@@ -108,31 +108,31 @@ static void test_cut_before_first_chunk_retried(void **state) {
   rt_ctx *t = *state;
   seen s;
   int open_rc;
-  rt_expect(t, "retry/stream-cut-before-chunk.fixture", 1);
-  rt_expect(t, "retry/stream-ok.fixture", 1);
+  tu_expect(t->fs, "retry/stream-cut-before-chunk.fixture", 1);
+  tu_expect(t->fs, "retry/stream-ok.fixture", 1);
   int rc = run_pull(t, NULL, &s, &open_rc);
   if (rc != MISTRAL_OK) fail_msg("pull: %s", mistral_error_message(t->err));
   assert_int_equal(s.chunks, 4);
   assert_string_equal(s.text, "Bonjour !");
   rt_assert_logged(t, "attempt 1/3: response cut short; retrying in ");
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 
   rt_log_clear(t);
-  rt_expect(t, "retry/stream-cut-before-chunk.fixture", 2);
-  rt_expect(t, "retry/stream-ok.fixture", 1);
+  tu_expect(t->fs, "retry/stream-cut-before-chunk.fixture", 2);
+  tu_expect(t->fs, "retry/stream-ok.fixture", 1);
   char final[128];
   rc = run_push(t, NULL, &s, final, sizeof final);
   if (rc != MISTRAL_OK) fail_msg("push: %s", mistral_error_message(t->err));
   assert_int_equal(s.chunks, 4);
   assert_string_equal(final, "Bonjour !");
   rt_assert_logged(t, "attempt 2/3: response cut short; retrying in ");
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 static void test_connection_refused(void **state) {
   rt_ctx *t = *state;
   char url[64];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d", rt_closed_port());
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", tu_closed_port());
   assert_int_equal(mistral_client_set_server_url(t->client, url), MISTRAL_OK);
   seen s;
   int open_rc;
@@ -154,7 +154,7 @@ static void test_always_503_gives_up(void **state) {
   rt_ctx *t = *state;
   seen s;
   int open_rc;
-  rt_expect(t, "retry/stream-503.fixture", 3);
+  tu_expect(t->fs, "retry/stream-503.fixture", 3);
   assert_int_equal(run_pull(t, NULL, &s, &open_rc), MISTRAL_E_SERVER);
   assert_int_equal(open_rc, MISTRAL_E_SERVER);
   assert_int_equal(mistral_error_http_status(t->err), 503);
@@ -162,27 +162,27 @@ static void test_always_503_gives_up(void **state) {
   assert_string_equal(mistral_error_message(t->err),
                       "HTTP 503 (server error): Service unavailable, please retry later "
                       "[request id 5f6a7b8c9d0e41f2a3b4c5d6e7f8a9b0] (after 3 attempts)");
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 
-  rt_expect(t, "retry/stream-503.fixture", 3);
+  tu_expect(t->fs, "retry/stream-503.fixture", 3);
   assert_int_equal(run_push(t, NULL, &s, NULL, 0), MISTRAL_E_SERVER);
   assert_int_equal(s.chunks, 0);
   assert_int_equal(mistral_error_attempts(t->err), 3);
   assert_true(rt_ends_with(mistral_error_message(t->err), " (after 3 attempts)"));
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 
   /* Retries off for this call: one attempt. */
   mistral_call_options *o = NULL;
   assert_int_equal(mistral_call_options_new(&o), MISTRAL_OK);
   assert_int_equal(mistral_call_options_set_max_attempts(o, 1), MISTRAL_OK);
-  rt_expect(t, "retry/stream-503.fixture", 1);
+  tu_expect(t->fs, "retry/stream-503.fixture", 1);
   assert_int_equal(run_pull(t, o, &s, &open_rc), MISTRAL_E_SERVER);
   assert_int_equal(mistral_error_attempts(t->err), 1);
-  rt_expect(t, "retry/stream-503.fixture", 1);
+  tu_expect(t->fs, "retry/stream-503.fixture", 1);
   assert_int_equal(run_push(t, o, &s, NULL, 0), MISTRAL_E_SERVER);
   assert_int_equal(mistral_error_attempts(t->err), 1);
   mistral_call_options_free(o);
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
   assert_int_equal(fixture_server_requests(t->fs), 8);
 }
 
@@ -193,7 +193,7 @@ static void test_cut_after_two_chunks_not_retried(void **state) {
   seen s;
   int open_rc;
   /* One exchange queued: a retry would be a mismatch. */
-  rt_expect(t, "retry/stream-cut-after-2.fixture", 1);
+  tu_expect(t->fs, "retry/stream-cut-after-2.fixture", 1);
   assert_int_equal(run_pull(t, NULL, &s, &open_rc), MISTRAL_E_TRUNCATED);
   assert_int_equal(open_rc, MISTRAL_OK);
   assert_int_equal(s.chunks, 2);
@@ -202,10 +202,10 @@ static void test_cut_after_two_chunks_not_retried(void **state) {
   assert_int_equal(mistral_error_attempts(t->err), 1);
   assert_null(strstr(mistral_error_message(t->err), "attempts)"));
   assert_int_equal(rt_log_count(t, "retrying"), 0);
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
   assert_int_equal(fixture_server_requests(t->fs), 1);
 
-  rt_expect(t, "retry/stream-cut-after-2.fixture", 1);
+  tu_expect(t->fs, "retry/stream-cut-after-2.fixture", 1);
   char final[128];
   assert_int_equal(run_push(t, NULL, &s, final, sizeof final), MISTRAL_E_TRUNCATED);
   assert_int_equal(s.chunks, 2);
@@ -213,7 +213,7 @@ static void test_cut_after_two_chunks_not_retried(void **state) {
   assert_string_equal(final, "Bonjour"); /* the partial answer */
   assert_int_equal(mistral_error_attempts(t->err), 1);
   assert_int_equal(rt_log_count(t, "retrying"), 0);
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
   assert_int_equal(fixture_server_requests(t->fs), 2);
 }
 
@@ -222,20 +222,20 @@ static void test_retried_then_cut(void **state) {
   rt_ctx *t = *state;
   seen s;
   int open_rc;
-  rt_expect(t, "retry/stream-503.fixture", 1);
-  rt_expect(t, "retry/stream-cut-after-2.fixture", 1);
+  tu_expect(t->fs, "retry/stream-503.fixture", 1);
+  tu_expect(t->fs, "retry/stream-cut-after-2.fixture", 1);
   assert_int_equal(run_pull(t, NULL, &s, &open_rc), MISTRAL_E_TRUNCATED);
   assert_int_equal(open_rc, MISTRAL_OK);
   assert_int_equal(s.chunks, 2);
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 
-  rt_expect(t, "retry/stream-503.fixture", 1);
-  rt_expect(t, "retry/stream-cut-after-2.fixture", 1);
+  tu_expect(t->fs, "retry/stream-503.fixture", 1);
+  tu_expect(t->fs, "retry/stream-cut-after-2.fixture", 1);
   assert_int_equal(run_push(t, NULL, &s, NULL, 0), MISTRAL_E_TRUNCATED);
   assert_int_equal(s.chunks, 2);
   assert_int_equal(mistral_error_attempts(t->err), 2);
   assert_true(rt_ends_with(mistral_error_message(t->err), " (after 2 attempts)"));
-  rt_assert_served(t);
+  tu_assert_served(t->fs);
 }
 
 /* ---- cancel during the wait before a stream's retry ---- */
@@ -264,7 +264,7 @@ static void test_cancel_during_backoff(void **state) {
   for (int push = 0; push < 2; push++) {
     cancel_flag = 0;
     atomic_store(&t->log.saw_retry, 0);
-    rt_expect(t, "retry/stream-503.fixture", 1);
+    tu_expect(t->fs, "retry/stream-503.fixture", 1);
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, cancel_when_waiting, t), 0);
     seen s;
@@ -275,7 +275,7 @@ static void test_cancel_during_backoff(void **state) {
     assert_int_equal(mistral_error_code(t->err), MISTRAL_E_CANCELLED);
     assert_int_equal(mistral_error_attempts(t->err), 1);
     assert_non_null(strstr(mistral_error_message(t->err), "while waiting to retry"));
-    rt_assert_served(t);
+    tu_assert_served(t->fs);
   }
   mistral_call_options_free(o);
   assert_int_equal(fixture_server_requests(t->fs), 2);

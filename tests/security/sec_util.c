@@ -1,7 +1,5 @@
 #include "sec_util.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -63,94 +59,35 @@ void sec_log_attach(sec_log *log, mistral_client *c) {
                    MISTRAL_OK);
 }
 
-static void assert_clean(const char *what, const char *s, const char *key) {
-  if (s && strstr(s, key)) print_error("the API key leaked through %s: %s\n", what, s);
-  assert_false(s && strstr(s, key));
-}
-
 void sec_assert_log_clean(const sec_log *log, const char *key) {
-  for (size_t i = 0; i < sec_log_count(log); i++) assert_clean("a log line", log->lines[i], key);
-}
-
-void sec_assert_error_clean(const mistral_error *err, const char *key) {
-  assert_clean("mistral_error_message", mistral_error_message(err), key);
-  assert_clean("mistral_error_api_message", mistral_error_api_message(err), key);
-  assert_clean("mistral_error_api_type", mistral_error_api_type(err), key);
-  assert_clean("mistral_error_api_code", mistral_error_api_code(err), key);
-  assert_clean("mistral_error_api_param", mistral_error_api_param(err), key);
-  assert_clean("mistral_error_request_id", mistral_error_request_id(err), key);
-  assert_clean("mistral_error_body", mistral_error_body(err), key);
-  assert_clean("mistral_error_transport_message", mistral_error_transport_message(err), key);
-  for (size_t i = 0; i < mistral_error_detail_count(err); i++) {
-    assert_clean("mistral_error_detail_loc", mistral_error_detail_loc(err, i), key);
-    assert_clean("mistral_error_detail_msg", mistral_error_detail_msg(err, i), key);
-    assert_clean("mistral_error_detail_type", mistral_error_detail_type(err, i), key);
-  }
-}
-
-void sec_clear_env(void) {
-  unsetenv("MISTRAL_API_KEY");
-  unsetenv("MISTRAL_SERVER_URL");
+  for (size_t i = 0; i < sec_log_count(log); i++)
+    tu_assert_no_key("a log line", log->lines[i], key);
 }
 
 mistral_client *sec_client(const char *url) {
-  sec_clear_env();
-  mistral_client *c = NULL;
-  assert_int_equal(mistral_client_new(&c), MISTRAL_OK);
-  assert_int_equal(mistral_client_set_server_url(c, url), MISTRAL_OK);
-  assert_int_equal(mistral_client_set_api_key(c, SEC_TEST_KEY), MISTRAL_OK);
+  mistral_client *c = tu_client_for_url(url, SEC_TEST_KEY, 0);
   assert_int_equal(mistral_client_set_connect_timeout_ms(c, 60000), MISTRAL_OK);
   return c;
 }
 
-mistral_chat_request *sec_hello_request(void) {
-  mistral_chat_request *req = NULL;
-  assert_int_equal(mistral_chat_request_new(&req, "mistral-small-latest"), MISTRAL_OK);
-  assert_int_equal(mistral_chat_request_add_message(NULL, req, MISTRAL_ROLE_USER, "Hello"),
-                   MISTRAL_OK);
-  return req;
-}
-
 char *sec_fixture_text(const char *rel, const char *const *pairs) {
-  const char *dir = getenv("MISTRAL_FIXTURES");
-  assert_non_null(dir);
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", dir, rel);
-  FILE *f = fopen(path, "rb");
-  if (!f) print_error("cannot open %s\n", path);
-  assert_non_null(f);
-  size_t cap = 1 << 16, n;
-  char *text = malloc(cap);
-  assert_non_null(text);
-  n = fread(text, 1, cap - 1, f);
-  fclose(f);
-  assert_true(n < cap - 1);
-  text[n] = '\0';
+  char *text = tu_fixture_text(rel, NULL);
   for (size_t p = 0; pairs && pairs[p]; p += 2) {
     char mark[64];
     snprintf(mark, sizeof mark, "{{%s}}", pairs[p]);
     const char *value = pairs[p + 1];
     char *at;
     while ((at = strstr(text, mark)) != NULL) {
-      size_t ml = strlen(mark), vl = strlen(value), len = strlen(text);
-      assert_true(len - ml + vl < cap);
-      memmove(at + vl, at + ml, len - (size_t)(at - text) - ml + 1);
-      memcpy(at, value, vl);
+      size_t head = (size_t)(at - text), ml = strlen(mark), vl = strlen(value);
+      size_t tail = strlen(at + ml);
+      char *next = malloc(head + vl + tail + 1);
+      assert_non_null(next);
+      memcpy(next, text, head);
+      memcpy(next + head, value, vl);
+      memcpy(next + head + vl, at + ml, tail + 1);
+      free(text);
+      text = next;
     }
   }
   return text;
-}
-
-int sec_closed_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  assert_true(fd >= 0);
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-  socklen_t len = sizeof a;
-  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
 }

@@ -51,12 +51,6 @@ static int teardown(void **state) {
   return 0;
 }
 
-static void expect(ctx *t, const char *rel) {
-  char *text = sec_fixture_text(rel, NULL);
-  assert_int_equal(fixture_server_expect_text(t->fs, text, 1), 0);
-  free(text);
-}
-
 /* The i-th request the server received, whole. */
 static char *received(ctx *t, size_t i) {
   char *raw = fixture_server_received(t->fs, i);
@@ -65,8 +59,8 @@ static char *received(ctx *t, size_t i) {
 }
 
 static void hello_ok(ctx *t) {
-  expect(t, "security/plain-hello.fixture");
-  mistral_chat_request *req = sec_hello_request();
+  tu_expect(t->fs, "security/plain-hello.fixture", 1);
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = NULL;
   int rc = mistral_chat_complete(&resp, t->client, req, t->err);
   if (rc != MISTRAL_OK) print_error("%s\n", mistral_error_message(t->err));
@@ -192,7 +186,7 @@ static void test_raw_path_refused(void **state) {
 /* Queues the models fixture rel with the recorded id replaced by the
  * hostile one in the request line (only there). */
 static void expect_hostile(ctx *t, const char *rel) {
-  char *text = sec_fixture_text(rel, NULL);
+  char *text = tu_fixture_text(rel, NULL);
   char *at = strstr(text, FT_ENC);
   assert_non_null(at);
   size_t n = strlen(text), fl = strlen(FT_ENC), hl = strlen(HOSTILE_ENC);
@@ -233,13 +227,7 @@ static void test_path_parameters_encoded(void **state) {
   assert_int_equal(mistral_models_unarchive(&r, t->client, HOSTILE_ID, NULL, t->err),
                    MISTRAL_OK);
   mistral_model_result_free(r);
-  if (fixture_server_mismatches(t->fs)) {
-    char desc[512];
-    fixture_server_last_mismatch(t->fs, desc, sizeof desc);
-    print_error("%s\n", desc);
-  }
-  assert_int_equal(fixture_server_mismatches(t->fs), 0);
-  assert_int_equal(fixture_server_pending(t->fs), 0);
+  tu_assert_served(t->fs);
   /* The request lines, as received. */
   static const char *const lines[] = {
       "GET /v1/models/" HOSTILE_ENC " HTTP/1.1\r\n",

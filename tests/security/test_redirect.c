@@ -73,12 +73,12 @@ static void assert_not_followed(ctx *t, int rc, int status) {
   assert_int_equal(fixture_server_pending(t->fs), 0);
   assert_int_equal(fixture_server_connections(t->other), 0);
   assert_int_equal(fixture_server_requests(t->other), 0);
-  sec_assert_error_clean(t->err, SEC_TEST_KEY);
+  tu_assert_error_clean(t->err, SEC_TEST_KEY);
   sec_assert_log_clean(t->log, SEC_TEST_KEY);
 }
 
 static int chat(ctx *t) {
-  mistral_chat_request *req = sec_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = (mistral_chat_response *)(uintptr_t)1;
   int rc = mistral_chat_complete(&resp, t->client, req, t->err);
   mistral_chat_request_free(req);
@@ -116,7 +116,7 @@ static int count_chunk(const mistral_chat_chunk *chunk, void *user_data) {
 static void test_308_stream_push(void **state) {
   ctx *t = *state;
   expect(t, "security/redirect-308-stream.fixture");
-  mistral_chat_request *req = sec_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *final = NULL;
   int chunks = 0;
   int rc = mistral_chat_complete_streaming(&final, t->client, req, count_chunk, &chunks, t->err);
@@ -129,7 +129,7 @@ static void test_308_stream_push(void **state) {
 static void test_308_stream_pull(void **state) {
   ctx *t = *state;
   expect(t, "security/redirect-308-stream.fixture");
-  mistral_chat_request *req = sec_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_stream *stream = (mistral_chat_stream *)(uintptr_t)1;
   int rc = mistral_chat_stream_open(&stream, t->client, req, t->err);
   mistral_chat_request_free(req);

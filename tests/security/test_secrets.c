@@ -186,14 +186,8 @@ static void set_secrets(tracker *t, const char *a, const char *b) {
 
 /* ---- calls ---- */
 
-static void expect(fixture_server *fs, const char *rel, unsigned repeat) {
-  char *text = sec_fixture_text(rel, NULL);
-  assert_int_equal(fixture_server_expect_text(fs, text, repeat), 0);
-  free(text);
-}
-
 static void chat_ok(mistral_client *c, mistral_error *err) {
-  mistral_chat_request *req = sec_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = NULL;
   int rc = mistral_chat_complete(&resp, c, req, err);
   if (rc != MISTRAL_OK) print_error("%s\n", mistral_error_message(err));
@@ -204,7 +198,7 @@ static void chat_ok(mistral_client *c, mistral_error *err) {
 }
 
 static void stream_ok(mistral_client *c, mistral_error *err) {
-  mistral_chat_request *req = sec_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *final = NULL;
   assert_int_equal(mistral_chat_complete_streaming(&final, c, req, NULL, NULL, err), MISTRAL_OK);
   assert_string_equal(mistral_chat_response_text(final), "Hello there!");
@@ -216,9 +210,8 @@ static void test_key_wiped_from_client_memory(void **state) {
   (void)state;
   tracker *t = &client_mem;
   set_secrets(t, SEC_TEST_KEY, OLD_KEY);
-  fixture_server *fs = fixture_server_start(SEC_TEST_KEY);
-  assert_non_null(fs);
-  sec_clear_env();
+  fixture_server *fs = tu_server_start(SEC_TEST_KEY, NULL);
+  tu_clean_env();
   mistral_allocator a = {c_malloc, c_realloc, c_free, t};
   mistral_client *c = NULL;
   assert_int_equal(mistral_client_new_with_allocator(&c, &a), MISTRAL_OK);
@@ -234,11 +227,11 @@ static void test_key_wiped_from_client_memory(void **state) {
 
   /* Script mode: queued in the order of the calls below. */
   for (int i = 0; i < 2; i++) {
-    expect(fs, "security/plain-hello.fixture", 1);
-    expect(fs, "security/stream-hello.fixture", 1);
+    tu_expect(fs, "security/plain-hello.fixture", 1);
+    tu_expect(fs, "security/stream-hello.fixture", 1);
   }
-  expect(fs, "security/plain-hello.fixture", 1);
-  expect(fs, "errors/401-unauthorized.fixture", 1);
+  tu_expect(fs, "security/plain-hello.fixture", 1);
+  tu_expect(fs, "errors/401-unauthorized.fixture", 1);
   chat_ok(c, err);
   stream_ok(c, err);
   chat_ok(c, err);
@@ -250,13 +243,13 @@ static void test_key_wiped_from_client_memory(void **state) {
                                     err),
                    MISTRAL_OK);
   mistral_raw_response_free(raw);
-  mistral_chat_request *req = sec_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = NULL;
   assert_int_equal(mistral_chat_complete(&resp, c, req, err), MISTRAL_E_UNAUTHORIZED);
   mistral_chat_request_free(req);
   /* A pull stream abandoned midway. */
-  expect(fs, "security/stream-hello.fixture", 1);
-  req = sec_hello_request();
+  tu_expect(fs, "security/stream-hello.fixture", 1);
+  req = tu_hello_request();
   mistral_chat_stream *s = NULL;
   assert_int_equal(mistral_chat_stream_open(&s, c, req, err), MISTRAL_OK);
   const mistral_chat_chunk *chunk = NULL;
@@ -265,9 +258,9 @@ static void test_key_wiped_from_client_memory(void **state) {
   mistral_chat_request_free(req);
   /* Connection refused. */
   char url[64];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d", sec_closed_port());
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", tu_closed_port());
   assert_int_equal(mistral_client_set_server_url(c, url), MISTRAL_OK);
-  req = sec_hello_request();
+  req = tu_hello_request();
   assert_int_equal(mistral_chat_complete(&resp, c, req, err), MISTRAL_E_CONNECT);
   mistral_chat_request_free(req);
 
@@ -307,13 +300,12 @@ static void test_curl_header_lines_wiped(void **state) {
   (void)state;
   tracker *t = &curl_mem;
   set_secrets(t, SEC_TEST_KEY, NULL);
-  fixture_server *fs = fixture_server_start(SEC_TEST_KEY);
-  assert_non_null(fs);
+  fixture_server *fs = tu_server_start(SEC_TEST_KEY, NULL);
   mistral_client *c = sec_client(fixture_server_url(fs));
   mistral_error *err = mistral_error_new();
-  expect(fs, "security/plain-hello.fixture", 1);
-  expect(fs, "security/stream-hello.fixture", 1);
-  expect(fs, "security/plain-hello.fixture", 1);
+  tu_expect(fs, "security/plain-hello.fixture", 1);
+  tu_expect(fs, "security/stream-hello.fixture", 1);
+  tu_expect(fs, "security/plain-hello.fixture", 1);
   chat_ok(c, err);
   stream_ok(c, err);
   chat_ok(c, err);
@@ -360,7 +352,7 @@ static const leak_case leak_cases[] = {
 };
 
 static int run_case(const leak_case *lc, mistral_client *c, mistral_error *err) {
-  mistral_chat_request *req = sec_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   mistral_call_options *o = NULL;
   static const volatile int raised = 1;
   if (lc->setup == 2 || lc->setup == 4) {
@@ -406,7 +398,7 @@ static void test_no_key_in_errors_or_logs(void **state) {
     fixture_server *fs = fixture_server_start(lc->key);
     assert_non_null(fs);
     char url[64];
-    if (lc->setup == 1) snprintf(url, sizeof url, "http://127.0.0.1:%d", sec_closed_port());
+    if (lc->setup == 1) snprintf(url, sizeof url, "http://127.0.0.1:%d", tu_closed_port());
     mistral_client *c = sec_client(lc->setup == 1 ? url : fixture_server_url(fs));
     assert_int_equal(mistral_client_set_api_key(c, lc->key), MISTRAL_OK);
     if (lc->setup == 3) assert_int_equal(mistral_client_set_max_response_bytes(c, 16), MISTRAL_OK);
@@ -415,7 +407,8 @@ static void test_no_key_in_errors_or_logs(void **state) {
     sec_log *log = sec_log_new();
     sec_log_attach(log, c);
     mistral_error *err = mistral_error_new();
-    if (lc->fixture) expect(fs, lc->fixture, lc->retryable ? MISTRAL_DEFAULT_MAX_ATTEMPTS : 1);
+    if (lc->fixture)
+      tu_expect(fs, lc->fixture, lc->retryable ? MISTRAL_DEFAULT_MAX_ATTEMPTS : 1);
     int rc = run_case(lc, c, err);
     if (rc != lc->want)
       print_error("case %zu (%s): got %d, want %d: %s\n", i, lc->fixture ? lc->fixture : "-", rc,
@@ -423,18 +416,13 @@ static void test_no_key_in_errors_or_logs(void **state) {
     assert_int_equal(rc, lc->want);
     assert_int_equal(mistral_error_code(err), rc);
     assert_true(strlen(mistral_error_message(err)) > 0);
-    sec_assert_error_clean(err, lc->key);
+    tu_assert_error_clean(err, lc->key);
     if (sec_log_count(log) == 0) print_error("case %zu: nothing logged\n", i);
     assert_true(sec_log_count(log) > 0); /* the failure was logged... */
     sec_assert_log_clean(log, lc->key);  /* ...without the key */
     mistral_client_free(c);
-    if (fixture_server_mismatches(fs)) {
-      char desc[512];
-      fixture_server_last_mismatch(fs, desc, sizeof desc);
-      print_error("case %zu: %s\n", i, desc);
-    }
-    assert_int_equal(fixture_server_mismatches(fs), 0);
-    assert_int_equal(fixture_server_pending(fs), 0);
+    if (fixture_server_mismatches(fs)) print_error("case %zu:\n", i);
+    tu_assert_served(fs);
     fixture_server_stop(fs);
     sec_log_free(log);
     mistral_error_free(err);

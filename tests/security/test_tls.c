@@ -111,7 +111,7 @@ static int test_teardown(void **state) {
 /* One chat call; returns its status, checking the text on success and the
  * absence of the key everywhere on failure. */
 static int hello(world *w) {
-  mistral_chat_request *req = sec_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = NULL;
   int rc = mistral_chat_complete(&resp, w->client, req, w->err);
   mistral_chat_request_free(req);
@@ -122,7 +122,7 @@ static int hello(world *w) {
     assert_null(resp);
     assert_int_equal(mistral_error_code(w->err), rc);
     assert_int_equal(mistral_error_http_status(w->err), 0);
-    sec_assert_error_clean(w->err, SEC_TEST_KEY);
+    tu_assert_error_clean(w->err, SEC_TEST_KEY);
   }
   sec_assert_log_clean(w->log, SEC_TEST_KEY);
   return rc;
@@ -374,8 +374,7 @@ static void test_default_loads_system_store(void **state) {
  * an error, never followed (no downgrade, the key stays where it was sent). */
 static void test_no_downgrade_redirect(void **state) {
   world *w = *state;
-  fixture_server *plain = fixture_server_start(SEC_TEST_KEY);
-  assert_non_null(plain);
+  fixture_server *plain = tu_server_start(SEC_TEST_KEY, NULL);
   char response[512];
   snprintf(response, sizeof response,
            "HTTP/1.1 307 Temporary Redirect\r\n"
@@ -384,13 +383,13 @@ static void test_no_downgrade_redirect(void **state) {
            fixture_server_url(plain));
   start(w, 0, response);
   assert_int_equal(mistral_client_set_ca_file(w->client, w->certs.ca), MISTRAL_OK);
-  mistral_chat_request *req = sec_hello_request();
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = NULL;
   assert_int_equal(mistral_chat_complete(&resp, w->client, req, w->err), MISTRAL_E_HTTP);
   mistral_chat_request_free(req);
   assert_null(resp);
   assert_int_equal(mistral_error_http_status(w->err), 307);
-  sec_assert_error_clean(w->err, SEC_TEST_KEY);
+  tu_assert_error_clean(w->err, SEC_TEST_KEY);
   sec_assert_log_clean(w->log, SEC_TEST_KEY);
   assert_int_equal(tls_server_requests(w->server), 1);
   assert_int_equal(fixture_server_connections(plain), 0);

@@ -9,8 +9,6 @@
 
 #include <cmocka.h>
 
-#include "fixture.h"
-
 /* ------------------------------------------------------------------------ */
 /* The cases                                                                */
 
@@ -229,95 +227,29 @@ static char *dup_or_null(const char *s) {
   return d;
 }
 
-int utf8_valid(const char *str, size_t n) {
-  const unsigned char *s = (const unsigned char *)str;
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = s[i];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80) {
-      i++;
-      continue;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return 0;
-    }
-    if (n - i < len) return 0;
-    for (size_t k = 1; k < len; k++) {
-      if ((s[i + k] & 0xC0) != 0x80) return 0;
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return 0;
-    i += len;
-  }
-  return 1;
-}
-
 static void assert_utf8(const char *what, const char *s) {
-  if (s && !utf8_valid(s, strlen(s))) fail_msg("%s is not valid UTF-8: %s", what, s);
+  if (s && !tu_utf8_valid(s)) fail_msg("%s is not valid UTF-8: %s", what, s);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Fixtures                                                                 */
 
-char *stream_fixture_path(const char *file) {
-  const char *dir = getenv("MISTRAL_FIXTURES");
-  assert_non_null(dir);
-  size_t n = strlen(dir) + strlen("/stream/") + strlen(file) + 1;
-  char *p = malloc(n);
-  assert_non_null(p);
-  snprintf(p, n, "%s/stream/%s", dir, file);
-  return p;
-}
-
-char *stream_fixture_text(const char *file) {
-  char *path = stream_fixture_path(file);
-  FILE *f = fopen(path, "rb");
-  if (!f) fail_msg("cannot open %s", path);
-  sbuf b = {0};
-  char tmp[4096];
-  size_t n;
-  while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) sbuf_add(&b, tmp, n);
-  fclose(f);
-  free(path);
-  sbuf_adds(&b, "");
-  return b.data;
+/* "stream/<file>" into buf. */
+static void stream_rel(const char *file, char *buf, size_t len) {
+  int n = snprintf(buf, len, "stream/%s", file);
+  assert_true(n > 0 && (size_t)n < len);
 }
 
 char *stream_fixture_body(const char *file, size_t *len) {
-  char *path = stream_fixture_path(file);
-  char err[512];
-  fixture *fx = fixture_load(path, err, sizeof err);
-  if (!fx) fail_msg("%s", err);
-  free(path);
-  char *body = malloc(fx->resp_body_len + 1);
-  assert_non_null(body);
-  memcpy(body, fx->resp_body, fx->resp_body_len + 1);
-  *len = fx->resp_body_len;
-  fixture_free(fx);
-  return body;
+  char rel[256];
+  stream_rel(file, rel, sizeof rel);
+  return tu_fixture_body(rel, len);
 }
 
 void stream_expect(fixture_server *fs, const char *file, const char *directives) {
-  char *text = stream_fixture_text(file);
-  sbuf b = {0};
-  sbuf_adds(&b, directives);
-  sbuf_adds(&b, text);
-  free(text);
-  int rc = fixture_server_expect_text(fs, b.data, 1);
-  if (rc != 0) fail_msg("cannot queue %s with \"%s\"", file, directives);
-  sbuf_free(&b);
+  char rel[256];
+  stream_rel(file, rel, sizeof rel);
+  tu_expect_with(fs, rel, directives, 1);
 }
 
 static const char city_params[] =
@@ -529,7 +461,7 @@ void check_case(const stream_case *c, const stream_record *r, const mistral_chat
   for (size_t i = 0; i < c->choice_count; i++) {
     const exp_choice *e = &c->choices[i];
     const sbuf *t = &r->text[e->index];
-    assert_true(utf8_valid(sbuf_str(t), t->len));
+    assert_true(tu_utf8_valid_n(sbuf_str(t), t->len));
     expect_str(f, "delta text", e->text, sbuf_str(t));
     expect_str(f, "thinking text", e->thinking ? e->thinking : "", sbuf_str(&r->thinking[e->index]));
   }
@@ -684,30 +616,11 @@ void run_sansio(const char *body, size_t len, const size_t *cuts, size_t ncuts,
 /* ------------------------------------------------------------------------ */
 /* Network                                                                  */
 
-void stream_clear_env(void) {
-  unsetenv("MISTRAL_API_KEY");
-  unsetenv("MISTRAL_SERVER_URL");
-}
-
 mistral_client *stream_client(const fixture_server *fs) {
-  mistral_client *c = NULL;
-  assert_int_equal(mistral_client_new(&c), MISTRAL_OK);
-  assert_int_equal(mistral_client_set_server_url(c, fixture_server_url(fs)), MISTRAL_OK);
-  assert_int_equal(mistral_client_set_api_key(c, STREAM_TEST_KEY), MISTRAL_OK);
-  assert_int_equal(mistral_client_set_connect_timeout_ms(c, 5000), MISTRAL_OK);
   /* One attempt per call (retries are tested in tests/retry). */
-  assert_int_equal(mistral_client_set_max_attempts(c, 1), MISTRAL_OK);
+  mistral_client *c = tu_client(fs, STREAM_TEST_KEY, 1);
+  assert_int_equal(mistral_client_set_connect_timeout_ms(c, 5000), MISTRAL_OK);
   return c;
-}
-
-void stream_assert_served(const fixture_server *fs) {
-  if (fixture_server_mismatches(fs) != 0) {
-    char desc[2048];
-    fixture_server_last_mismatch(fs, desc, sizeof desc);
-    print_error("fixture mismatch: %s\n", desc);
-  }
-  assert_int_equal(fixture_server_mismatches(fs), 0);
-  assert_int_equal(fixture_server_pending(fs), 0);
 }
 
 void stream_wait_closed(const fixture_server *fs, size_t closed) {

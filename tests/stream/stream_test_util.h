@@ -14,7 +14,7 @@
 #include <mistral/mistral.h>
 #include <mistral/stream.h>
 
-#include "fixture_server.h"
+#include "test_util.h"
 
 #define STREAM_TEST_KEY "sk-test-stream-5d2e9a71"
 
@@ -69,12 +69,8 @@ const stream_case *stream_case_find(const char *file);
 
 /* ---- fixtures ---- */
 
-/* "$MISTRAL_FIXTURES/stream/<file>", malloc'd. */
-char *stream_fixture_path(const char *file);
-/* The fixture's text, malloc'd. */
-char *stream_fixture_text(const char *file);
-/* The fixture's response body (what the server sends), malloc'd; *len
- * receives its length. */
+/* The response body (what the server sends) of $MISTRAL_FIXTURES/stream/
+ * <file>, malloc'd; *len receives its length. */
 char *stream_fixture_body(const char *file, size_t *len);
 /* Queues the fixture with directives ("% split-at 3,9\n", may be "")
  * written before it. */
@@ -136,9 +132,6 @@ void record_assert_equal(const stream_record *a, const stream_record *b, bool wi
 void check_case(const stream_case *c, const stream_record *r, const mistral_chat_response *resp,
                 bool with_completions);
 
-/* Non-zero when s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
-int utf8_valid(const char *s, size_t n);
-
 /* ---- the sans-I/O path ---- */
 
 /* Runs body through a new decoder and accumulator, fed in pieces cut at the
@@ -150,12 +143,9 @@ void run_sansio(const char *body, size_t len, const size_t *cuts, size_t ncuts,
 
 /* ---- the network path ---- */
 
-/* Unsets MISTRAL_API_KEY and MISTRAL_SERVER_URL. */
-void stream_clear_env(void);
-/* A client for fs with the test key. */
+/* A client for fs with the test key, one attempt per call and a 5 s
+ * connect timeout. */
 mistral_client *stream_client(const fixture_server *fs);
-/* Fails unless every queued exchange was served and none mismatched. */
-void stream_assert_served(const fixture_server *fs);
 /* Waits (up to 20 s) until the server has closed `closed` connections. */
 void stream_wait_closed(const fixture_server *fs, size_t closed);
 

@@ -311,7 +311,7 @@ static void test_partial_stream(void **state) {
     assert_string_equal(resp->choices[0]->message->content, sbuf_str(&a.r.text[0]));
     assert_int_equal(resp->choices[0]->finish_reason,
                      n == 17 ? MISTRAL_FINISH_STOP : MISTRAL_FINISH_NONE);
-    assert_true(utf8_valid(resp->raw_json, resp->raw_json_len));
+    assert_true(tu_utf8_valid_n(resp->raw_json, resp->raw_json_len));
     mistral_chat_response_free(resp);
   }
   acc_end(&a);

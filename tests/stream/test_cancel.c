@@ -29,7 +29,7 @@ typedef struct cancel_ctx {
 } cancel_ctx;
 
 static int setup(void **state) {
-  stream_clear_env();
+  tu_clean_env();
   cancel_ctx *t = calloc(1, sizeof *t);
   if (!t) return -1;
   t->fs = fixture_server_start(STREAM_TEST_KEY);
@@ -76,13 +76,8 @@ static char *drip_directives(const cancel_ctx *t, unsigned ms) {
 
 /* The client still works: a normal, non-streaming call. */
 static void normal_call(cancel_ctx *t) {
-  char *path = stream_fixture_path("plain-answer.fixture");
-  assert_int_equal(fixture_server_expect(t->fs, path, 1), 0);
-  free(path);
-  mistral_chat_request *req = NULL;
-  assert_int_equal(mistral_chat_request_new(&req, "mistral-small-latest"), MISTRAL_OK);
-  assert_int_equal(mistral_chat_request_add_message(NULL, req, MISTRAL_ROLE_USER, "Hello"),
-                   MISTRAL_OK);
+  tu_expect(t->fs, "stream/plain-answer.fixture", 1);
+  mistral_chat_request *req = tu_hello_request();
   mistral_error *err = mistral_error_new();
   mistral_chat_response *resp = NULL;
   int rc = mistral_chat_complete(&resp, t->client, req, err);
@@ -91,7 +86,7 @@ static void normal_call(cancel_ctx *t) {
   mistral_chat_response_free(resp);
   mistral_error_free(err);
   mistral_chat_request_free(req);
-  stream_assert_served(t->fs);
+  tu_assert_served(t->fs);
 }
 
 typedef struct stopper {
@@ -125,7 +120,7 @@ static void push_cancel(cancel_ctx *t, const char *directives, size_t stop_at) {
   mistral_chat_response_free(final);
   mistral_error_free(err);
   record_free(&s.r);
-  stream_assert_served(t->fs);
+  tu_assert_served(t->fs);
   /* The connection is closed at once: the server sees it go. */
   stream_wait_closed(t->fs, before + 1);
 }
@@ -168,7 +163,7 @@ static void test_pull_free_after_one(void **state) {
   assert_non_null(chunk);
   assert_string_equal(chunk->choices[0]->delta->role, "assistant");
   mistral_chat_stream_free(s); /* mid-transfer: aborts it */
-  stream_assert_served(t->fs);
+  tu_assert_served(t->fs);
   stream_wait_closed(t->fs, 1);
   mistral_error_free(err);
   normal_call(t);
@@ -186,7 +181,7 @@ static void test_pull_free_after_open(void **state) {
   assert_int_equal(mistral_chat_stream_open(&s, t->client, t->req, err), MISTRAL_OK);
   assert_non_null(s);
   mistral_chat_stream_free(s);
-  stream_assert_served(t->fs);
+  tu_assert_served(t->fs);
   stream_wait_closed(t->fs, 1);
   /* The whole body sent at once: free with events queued and never read
    * (the connection may be kept if the transfer had completed). */
@@ -194,7 +189,7 @@ static void test_pull_free_after_open(void **state) {
   s = NULL;
   assert_int_equal(mistral_chat_stream_open(&s, t->client, t->req, err), MISTRAL_OK);
   mistral_chat_stream_free(s);
-  stream_assert_served(t->fs);
+  tu_assert_served(t->fs);
   mistral_chat_stream_free(NULL);
   mistral_error_free(err);
   normal_call(t);

@@ -70,7 +70,7 @@ static void test_splits(void **state) {
 /* With an argument "I/N", only the cases whose position modulo N is I:
  * meson runs the shards in parallel (this test is long under valgrind). */
 int main(int argc, char **argv) {
-  stream_clear_env();
+  tu_clean_env();
   unsigned shard = 0, shards = 1;
   if (argc > 1 && (sscanf(argv[1], "%u/%u", &shard, &shards) != 2 || shards == 0 ||
                    shard >= shards)) {

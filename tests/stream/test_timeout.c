@@ -30,7 +30,7 @@ typedef struct timeout_ctx {
 } timeout_ctx;
 
 static int setup(void **state) {
-  stream_clear_env();
+  tu_clean_env();
   timeout_ctx *t = calloc(1, sizeof *t);
   if (!t) return -1;
   t->fs = fixture_server_start(STREAM_TEST_KEY);
@@ -90,7 +90,7 @@ static void expect_stalled(timeout_ctx *t, const mistral_chat_request *req, int 
   assert_string_equal(resp->choices[0]->message->content, "Bienvenue à");
   mistral_chat_response_free(resp);
   record_free(&r);
-  stream_assert_served(t->fs);
+  tu_assert_served(t->fs);
 }
 
 /* A complete run, identical to the sans-I/O one. */
@@ -104,7 +104,7 @@ static void expect_complete(timeout_ctx *t, const mistral_chat_request *req, int
   check_case(t->c, &r, resp, pull != 0);
   mistral_chat_response_free(resp);
   record_free(&r);
-  stream_assert_served(t->fs);
+  tu_assert_served(t->fs);
 }
 
 /* Idle limits are a second, not less: under valgrind the first bytes alone
@@ -142,7 +142,7 @@ static void test_no_headers(void **state) {
   assert_null(s);
   assert_int_equal(mistral_error_code(err), MISTRAL_E_TIMEOUT);
   mistral_error_free(err);
-  stream_assert_served(t->fs);
+  tu_assert_served(t->fs);
 }
 
 static void test_slow_drip(void **state) {
@@ -162,33 +162,15 @@ static void test_slow_drip(void **state) {
 
   /* The 500 ms total timeout is in force for a non-streaming call: the same
    * drip on a plain answer fails. */
-  char *path = stream_fixture_path("plain-answer.fixture");
-  char *text = NULL;
-  {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    sbuf b = {0};
-    sbuf_adds(&b, "% chunk-bytes 10\n% chunk-delay-ms 50\n");
-    char tmp[4096];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) sbuf_add(&b, tmp, n);
-    fclose(f);
-    text = b.data;
-  }
-  free(path);
-  assert_int_equal(fixture_server_expect_text(t->fs, text, 1), 0);
-  free(text);
-  mistral_chat_request *req = NULL;
-  assert_int_equal(mistral_chat_request_new(&req, "mistral-small-latest"), MISTRAL_OK);
-  assert_int_equal(mistral_chat_request_add_message(NULL, req, MISTRAL_ROLE_USER, "Hello"),
-                   MISTRAL_OK);
+  stream_expect(t->fs, "plain-answer.fixture", "% chunk-bytes 10\n% chunk-delay-ms 50\n");
+  mistral_chat_request *req = tu_hello_request();
   mistral_error *err = mistral_error_new();
   mistral_chat_response *resp = NULL;
   assert_int_equal(mistral_chat_complete(&resp, t->client, req, err), MISTRAL_E_TIMEOUT);
   assert_null(resp);
   mistral_error_free(err);
   mistral_chat_request_free(req);
-  stream_assert_served(t->fs);
+  tu_assert_served(t->fs);
 }
 
 static void test_per_call(void **state) {

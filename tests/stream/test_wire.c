@@ -28,7 +28,7 @@ typedef struct wire_ctx {
 } wire_ctx;
 
 static int wire_setup(void **state) {
-  stream_clear_env();
+  tu_clean_env();
   wire_ctx *t = calloc(1, sizeof *t);
   if (!t) return -1;
   t->c = *state;
@@ -136,7 +136,7 @@ static void run_both(wire_ctx *t, const stream_record *ref, const char *directiv
     mistral_chat_response *resp = NULL;
     int rc = pull ? run_pull(t->client, req, &r, &resp) : run_push(t->client, req, &r, &resp);
     snprintf(what, sizeof what, "%s, %s, %s", t->c->file, pull ? "pull" : "push", label);
-    stream_assert_served(t->fs);
+    tu_assert_served(t->fs);
     assert_int_equal(rc, t->c->status);
     record_assert_equal(ref, &r, pull != 0, what);
     check_case(t->c, &r, resp, pull != 0);
@@ -203,13 +203,8 @@ static void test_rate_limited(void **state) {
   assert_non_null(err);
 
   /* The non-streaming call: the reference error object. */
-  char *path = stream_fixture_path("rate-limited-plain.fixture");
-  assert_int_equal(fixture_server_expect(t->fs, path, 1), 0);
-  free(path);
-  mistral_chat_request *req = NULL;
-  assert_int_equal(mistral_chat_request_new(&req, "mistral-small-latest"), MISTRAL_OK);
-  assert_int_equal(mistral_chat_request_add_message(NULL, req, MISTRAL_ROLE_USER, "Hello"),
-                   MISTRAL_OK);
+  tu_expect(t->fs, "stream/rate-limited-plain.fixture", 1);
+  mistral_chat_request *req = tu_hello_request();
   mistral_chat_response *resp = (mistral_chat_response *)1;
   int rc = mistral_chat_complete(&resp, t->client, req, err);
   assert_int_equal(rc, MISTRAL_E_RATE_LIMITED);
@@ -221,7 +216,7 @@ static void test_rate_limited(void **state) {
   assert_string_equal(mistral_error_request_id(err), "7d6c5b4a3f2e41d0c9b8a7f6e5d4c3b2");
   sbuf want = {0};
   error_fields(&want, rc, err);
-  stream_assert_served(t->fs);
+  tu_assert_served(t->fs);
 
   static const char *const variants[] = {"", "% chunk-bytes 1\n", "% split-at 1,10,11,12\n"};
   for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
@@ -231,7 +226,7 @@ static void test_rate_limited(void **state) {
     resp = (mistral_chat_response *)1;
     mistral_error_clear(err);
     rc = mistral_chat_complete_streaming(&resp, t->client, req, count_chunk, &calls, err);
-    stream_assert_served(t->fs);
+    tu_assert_served(t->fs);
     assert_null(resp);
     assert_int_equal(calls, 0);
     sbuf got = {0};
@@ -244,7 +239,7 @@ static void test_rate_limited(void **state) {
     mistral_chat_stream *s = (mistral_chat_stream *)1;
     mistral_error_clear(err);
     rc = mistral_chat_stream_open(&s, t->client, req, err);
-    stream_assert_served(t->fs);
+    tu_assert_served(t->fs);
     assert_null(s);
     error_fields(&got, rc, err);
     assert_string_equal(sbuf_str(&got), sbuf_str(&want));
@@ -300,7 +295,7 @@ static void test_transport_cut(void **state) {
       record_init(&r);
       mistral_chat_response *resp = NULL;
       int rc = pull ? run_pull(t->client, req, &r, &resp) : run_push(t->client, req, &r, &resp);
-      stream_assert_served(t->fs);
+      tu_assert_served(t->fs);
       if (rc != MISTRAL_E_TRUNCATED || r.chunk_count != cuts[i].chunks)
         fail_msg("%s, cut at %zu: %zu chunks, %s", pull ? "pull" : "push", cuts[i].at,
                  r.chunk_count, sbuf_str(&r.err));
@@ -332,7 +327,7 @@ static void test_transport_cut_chunked(void **state) {
     record_init(&r);
     mistral_chat_response *resp = NULL;
     int rc = pull ? run_pull(t->client, req, &r, &resp) : run_push(t->client, req, &r, &resp);
-    stream_assert_served(t->fs);
+    tu_assert_served(t->fs);
     if (rc != MISTRAL_E_TRUNCATED) fail_msg("%s", sbuf_str(&r.err));
     assert_int_equal(r.chunk_count, 4);
     assert_string_equal(sbuf_str(&r.text[0]), "Paris est la");
@@ -349,7 +344,7 @@ static void test_transport_cut_chunked(void **state) {
 }
 
 int main(void) {
-  stream_clear_env();
+  tu_clean_env();
   size_t n = stream_case_count + 3;
   struct CMUnitTest *tests = calloc(n, sizeof *tests);
   if (!tests) return 1;

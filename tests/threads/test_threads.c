@@ -28,7 +28,7 @@
 
 #include <mistral/mistral.h>
 
-#include "fixture_server.h"
+#include "test_util.h"
 
 #define KEY "sk-THREADS-3e7a9c1b5d"
 #define THREADS 8
@@ -319,11 +319,9 @@ static void *run_worker(void *arg) {
 
 static void test_shared_client(void **state) {
   (void)state;
-  unsetenv("MISTRAL_API_KEY");
-  unsetenv("MISTRAL_SERVER_URL");
+  tu_clean_env();
   assert_int_equal(make_fixtures(), 0);
-  fixture_server *fs = fixture_server_start(KEY);
-  assert_non_null(fs);
+  fixture_server *fs = tu_server_start(KEY, NULL);
   assert_int_equal(fixture_server_load_dir(fs, fixture_dir, 0), 0);
   assert_int_equal(fixture_server_loaded(fs), 3 * VARIANTS);
 
