@@ -75,9 +75,7 @@ static int on_chunk(const mistral_chat_chunk *c, void *ud) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  char *text = malloc(size ? size : 1);
-  FZ_CHECK(text != NULL);
-  if (size) memcpy(text, data, size);
+  char *text = fz_copy(data, size, 0);
   uint64_t h = fz_hash(data, size);
 
   int is_error = 0;

@@ -128,9 +128,7 @@ static int sliced(mistral_embeddings_response **out, const char *body, size_t si
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  char *body = malloc(size ? size : 1);
-  FZ_CHECK(body != NULL);
-  if (size) memcpy(body, data, size);
+  char *body = fz_copy(data, size, 0);
   uint64_t h = fz_hash(data, size);
 
   m_arena ar;

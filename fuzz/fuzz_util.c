@@ -208,3 +208,17 @@ void fz_walk_error(const mistral_error *err) {
   FZ_CHECK(mistral_error_detail_loc(err, n) == NULL);
   fz_sink += (unsigned)mistral_error_http_status(err) + (unsigned)mistral_error_is_retryable(err);
 }
+
+char *fz_copy(const uint8_t *data, size_t size, size_t room) {
+  char *copy = malloc(size + room ? size + room : 1);
+  FZ_CHECK(copy != NULL);
+  if (size) memcpy(copy, data, size);
+  return copy;
+}
+
+void fz_check_decode_failure(int rc, const mistral_error *err) {
+  FZ_CHECK(rc == MISTRAL_E_BAD_RESPONSE || rc == MISTRAL_E_NOMEM);
+  FZ_CHECK(mistral_error_code(err) == rc);
+  fz_walk_error(err);
+  FZ_CHECK(mistral_error_message(err)[0] != '\0');
+}

@@ -40,6 +40,14 @@ void fz_alloc_init(fz_alloc *fa, long budget);
 uint64_t fz_hash(const uint8_t *data, size_t size);
 uint64_t fz_rng(uint64_t *state);
 
+/* The input copied into a block of exactly size + room bytes (at least 1),
+ * so that ASan sees any read past the input's end; free() it. */
+char *fz_copy(const uint8_t *data, size_t size, size_t room);
+
+/* A decode that failed: MISTRAL_E_BAD_RESPONSE (or MISTRAL_E_NOMEM under a
+ * failing allocator), which err repeats, with a message; err is walked. */
+void fz_check_decode_failure(int rc, const mistral_error *err);
+
 /* Reads s to its NUL (NULL allowed); returns its length. */
 size_t fz_str(const char *s);
 
