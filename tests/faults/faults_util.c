@@ -44,24 +44,13 @@ mistral_call_options *fu_options(void) {
 
 /* ---- streams ---- */
 
-static void note_chunk(fu_seen *s, const mistral_chat_chunk *chunk) {
-  s->chunks++;
-  if (chunk->choice_count > 0 && chunk->choices[0]->delta && chunk->choices[0]->delta->content)
-    strncat(s->text, chunk->choices[0]->delta->content, sizeof s->text - strlen(s->text) - 1);
-}
-
-static int on_chunk(const mistral_chat_chunk *chunk, void *user_data) {
-  note_chunk(user_data, chunk);
-  return 0;
-}
-
 int fu_stream(rt_ctx *t, int push, const mistral_call_options *opts, fu_seen *s) {
   memset(s, 0, sizeof *s);
   mistral_chat_request *req = rt_hello(opts);
   int rc;
   if (push) {
     mistral_chat_response *final = NULL;
-    rc = mistral_chat_complete_streaming(&final, t->client, req, on_chunk, s, t->err);
+    rc = mistral_chat_complete_streaming(&final, t->client, req, rt_on_chunk, s, t->err);
     if (final) {
       s->has_final = 1;
       const char *text = mistral_chat_response_text(final);
@@ -74,7 +63,7 @@ int fu_stream(rt_ctx *t, int push, const mistral_call_options *opts, fu_seen *s)
     if (rc == MISTRAL_OK) {
       const mistral_chat_chunk *chunk;
       while ((rc = mistral_chat_stream_next(&chunk, st, t->err)) == MISTRAL_OK && chunk)
-        note_chunk(s, chunk);
+        rt_note_chunk(s, chunk);
       /* A failed stream keeps failing with the same status. */
       if (rc != MISTRAL_OK) assert_int_equal(mistral_chat_stream_next(&chunk, st, NULL), rc);
     } else {

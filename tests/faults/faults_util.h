@@ -32,13 +32,7 @@ void fu_new_server(rt_ctx *t);
 mistral_call_options *fu_options(void);
 
 /* What a stream delivered to the caller. */
-typedef struct fu_seen {
-  int open_rc;         /* pull: what mistral_chat_stream_open returned */
-  size_t chunks;       /* chunks handed to the caller */
-  char text[256];      /* their text, joined */
-  int has_final;       /* push: a (partial) final response came back */
-  char final_text[256];
-} fu_seen;
+typedef rt_seen fu_seen;
 
 /* Streams rt_hello(opts) (the stream flag set by the call): push
  * (mistral_chat_complete_streaming) or pull (open, then next until the end

@@ -113,3 +113,14 @@ int rt_ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
   return n >= m && strcmp(s + n - m, suffix) == 0;
 }
+
+void rt_note_chunk(rt_seen *s, const mistral_chat_chunk *chunk) {
+  s->chunks++;
+  if (chunk->choice_count > 0 && chunk->choices[0]->delta && chunk->choices[0]->delta->content)
+    strncat(s->text, chunk->choices[0]->delta->content, sizeof s->text - strlen(s->text) - 1);
+}
+
+int rt_on_chunk(const mistral_chat_chunk *chunk, void *user_data) {
+  rt_note_chunk(user_data, chunk);
+  return 0;
+}

@@ -49,6 +49,20 @@ mistral_chat_request *rt_hello(const mistral_call_options *opts);
  * the status; t->err holds the error. */
 int rt_chat(rt_ctx *t, const mistral_call_options *opts);
 
+/* What a stream delivered to the caller (zero it before a run). */
+typedef struct rt_seen {
+  int open_rc;    /* pull: what mistral_chat_stream_open returned */
+  size_t chunks;  /* chunks handed to the caller */
+  char text[256]; /* their text (choice 0's deltas), joined */
+  int has_final;  /* push: a (partial) final response came back */
+  char final_text[256];
+} rt_seen;
+
+/* Counts chunk and appends its text to s. */
+void rt_note_chunk(rt_seen *s, const mistral_chat_chunk *chunk);
+/* A push callback doing rt_note_chunk (user_data: the rt_seen). */
+int rt_on_chunk(const mistral_chat_chunk *chunk, void *user_data);
+
 /* Lines of the log holding needle. */
 size_t rt_log_count(const rt_ctx *t, const char *needle);
 /* Fails unless some line holds needle (prints the log otherwise). */

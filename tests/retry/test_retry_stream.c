@@ -19,22 +19,7 @@
 
 #include "retry_test_util.h"
 
-/* What a run delivered to the caller. */
-typedef struct seen {
-  size_t chunks;
-  char text[256];
-} seen;
-
-static void note_chunk(seen *s, const mistral_chat_chunk *chunk) {
-  s->chunks++;
-  if (chunk->choice_count > 0 && chunk->choices[0]->delta && chunk->choices[0]->delta->content)
-    strncat(s->text, chunk->choices[0]->delta->content, sizeof s->text - strlen(s->text) - 1);
-}
-
-static int on_chunk(const mistral_chat_chunk *chunk, void *user_data) {
-  note_chunk(user_data, chunk);
-  return 0;
-}
+typedef rt_seen seen;
 
 /* Pull: open, then next() to the end; returns the first failure. */
 static int run_pull(rt_ctx *t, const mistral_call_options *opts, seen *s, int *open_rc) {
@@ -46,7 +31,7 @@ static int run_pull(rt_ctx *t, const mistral_call_options *opts, seen *s, int *o
   if (rc == MISTRAL_OK) {
     const mistral_chat_chunk *chunk;
     while ((rc = mistral_chat_stream_next(&chunk, st, t->err)) == MISTRAL_OK && chunk)
-      note_chunk(s, chunk);
+      rt_note_chunk(s, chunk);
     /* Every later call reports the same. */
     if (rc != MISTRAL_OK)
       assert_int_equal(mistral_chat_stream_next(&chunk, st, NULL), rc);
@@ -64,7 +49,7 @@ static int run_push(rt_ctx *t, const mistral_call_options *opts, seen *s, char *
   memset(s, 0, sizeof *s);
   mistral_chat_request *req = rt_hello(opts);
   mistral_chat_response *final = NULL;
-  int rc = mistral_chat_complete_streaming(&final, t->client, req, on_chunk, s, t->err);
+  int rc = mistral_chat_complete_streaming(&final, t->client, req, rt_on_chunk, s, t->err);
   if (final_text) {
     final_text[0] = '\0';
     if (final && mistral_chat_response_text(final))
