@@ -44,9 +44,17 @@
  *
  * 6. For an endpoint without a typed call yet, mistral_raw_call() sends
  *    JSON text to any path with the same authentication and error handling
- *    (mistral/raw.h). Per-call timeouts: mistral/options.h.
+ *    (mistral/raw.h). Also: embeddings, moderation, OCR and models
+ *    (mistral/embeddings.h, moderation.h, ocr.h, models.h).
  *
- * 7. Free what you made: mistral_chat_request_free(), mistral_error_free(),
+ * 7. Bad days are handled for you: a call that fails in a way that may
+ *    pass (a dropped connection, a timeout, HTTP 408, 409, 429, 5xx) is
+ *    retried, 3 attempts in all by default, honouring Retry-After; the
+ *    error then says how many attempts were made. Attempts, backoff, an
+ *    overall deadline and timeouts are set on the client ("Retry
+ *    defaults" in mistral/client.h) or per call (mistral/options.h).
+ *
+ * 8. Free what you made: mistral_chat_request_free(), mistral_error_free(),
  *    mistral_client_free(). Every *_free(NULL) is a no-op.
  *
  * Ownership: what a call returns through `T **out` is yours to free with the
