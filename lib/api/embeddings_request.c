@@ -57,24 +57,19 @@ void mistral_embeddings_request_free(mistral_embeddings_request *req) {
   free(req);
 }
 
-#define FIELDS(req) \
-  if (!(req)) return MISTRAL_E_INVALID_ARG; \
-  m_fields *f = &(req)->f
-
 int mistral_embeddings_request_set_model(mistral_embeddings_request *req, const char *model) {
-  FIELDS(req);
-  if (model && !*model) return m_fields_fail(f, MISTRAL_E_INVALID_ARG, "model: must not be empty");
-  return m_fields_put_string(f, "model", model);
+  M_FIELDS(req);
+  return m_fields_put_model(f, model);
 }
 
 int mistral_embeddings_request_set_input(mistral_embeddings_request *req, const char *text) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_string(f, "input", text);
 }
 
 int mistral_embeddings_request_set_inputs(mistral_embeddings_request *req,
                                           const char *const *texts, size_t count) {
-  FIELDS(req);
+  M_FIELDS(req);
   if (count && !texts) return m_fields_fail(f, MISTRAL_E_INVALID_ARG, "input: list is NULL");
   json_t *arr = json_array();
   if (!arr) return m_fields_fail(f, MISTRAL_E_NOMEM, "out of memory");
@@ -99,13 +94,13 @@ size_t mistral_embeddings_request_input_count(const mistral_embeddings_request *
 
 int mistral_embeddings_request_set_output_dimension(mistral_embeddings_request *req,
                                                     int64_t dimension) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_int(f, "output_dimension", dimension, 1);
 }
 
 int mistral_embeddings_request_set_output_dtype(mistral_embeddings_request *req,
                                                 mistral_embeddings_dtype dtype) {
-  FIELDS(req);
+  M_FIELDS(req);
   if (!m_emb_dtype_valid((int)dtype))
     return m_fields_failf(f, MISTRAL_E_INVALID_ARG, "output_dtype: %d is not a dtype", (int)dtype);
   return m_fields_put_string(f, "output_dtype", dtype_names[dtype]);
@@ -113,7 +108,7 @@ int mistral_embeddings_request_set_output_dtype(mistral_embeddings_request *req,
 
 int mistral_embeddings_request_set_encoding_format(mistral_embeddings_request *req,
                                                    mistral_embeddings_encoding encoding) {
-  FIELDS(req);
+  M_FIELDS(req);
   if (encoding != MISTRAL_EMBEDDINGS_ENCODING_FLOAT &&
       encoding != MISTRAL_EMBEDDINGS_ENCODING_BASE64)
     return m_fields_failf(f, MISTRAL_E_INVALID_ARG, "encoding_format: %d is not an encoding",
@@ -124,24 +119,24 @@ int mistral_embeddings_request_set_encoding_format(mistral_embeddings_request *r
 
 int mistral_embeddings_request_set_metadata_json(mistral_embeddings_request *req,
                                                  const char *json_object) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_json_text(f, "metadata", json_object, JSON_OBJECT);
 }
 
 int mistral_embeddings_request_set_null(mistral_embeddings_request *req, const char *field) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_set_null(f, field, nullable_fields, COUNT(nullable_fields));
 }
 
 int mistral_embeddings_request_unset(mistral_embeddings_request *req, const char *field) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_unset(f, field, nullable_fields, COUNT(nullable_fields),
                         other_optional_fields, COUNT(other_optional_fields));
 }
 
 int mistral_embeddings_request_set_call_options(mistral_embeddings_request *req,
                                                 const mistral_call_options *opts) {
-  FIELDS(req);
+  M_FIELDS(req);
   f->options = opts ? *opts : M_CALL_OPTIONS_UNSET;
   return MISTRAL_OK;
 }

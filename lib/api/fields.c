@@ -69,6 +69,11 @@ int m_fields_put_string(m_fields *f, const char *key, const char *text) {
   return m_fields_put(f, key, s, code, msg);
 }
 
+int m_fields_put_model(m_fields *f, const char *model) {
+  if (model && !*model) return m_fields_fail(f, MISTRAL_E_INVALID_ARG, "model: must not be empty");
+  return m_fields_put_string(f, "model", model);
+}
+
 int m_fields_put_json_text(m_fields *f, const char *key, const char *text, int want_type) {
   int code = MISTRAL_OK;
   char msg[M_MSG_MAX];

@@ -22,6 +22,12 @@ typedef struct m_fields {
   char error_msg[M_MSG_MAX];
 } m_fields;
 
+/* Starts a setter of a request that keeps its members in `f`: NULL is
+ * refused, and `f` names its fields. */
+#define M_FIELDS(req)                       \
+  if (!(req)) return MISTRAL_E_INVALID_ARG; \
+  m_fields *f = &(req)->f
+
 /* MISTRAL_OK or MISTRAL_E_NOMEM. */
 int m_fields_init(m_fields *f);
 void m_fields_free(m_fields *f);
@@ -40,6 +46,8 @@ int m_fields_put(m_fields *f, const char *key, json_t *value, int code, const ch
 /* value NULL here can only mean out of memory. */
 int m_fields_put_new(m_fields *f, const char *key, json_t *value);
 int m_fields_put_string(m_fields *f, const char *key, const char *text);
+/* "model": not empty (NULL removes it, as for any string). */
+int m_fields_put_model(m_fields *f, const char *model);
 /* want_type: JSON_OBJECT, JSON_ARRAY or -1 for any value. */
 int m_fields_put_json_text(m_fields *f, const char *key, const char *text, int want_type);
 /* A finite number in [lo, hi] (lo excluded when lo_open). */

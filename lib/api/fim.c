@@ -44,86 +44,81 @@ void mistral_fim_request_free(mistral_fim_request *req) {
   free(req);
 }
 
-#define FIELDS(req) \
-  if (!(req)) return MISTRAL_E_INVALID_ARG; \
-  m_fields *f = &(req)->f
-
 int mistral_fim_request_set_model(mistral_fim_request *req, const char *model) {
-  FIELDS(req);
-  if (model && !*model) return m_fields_fail(f, MISTRAL_E_INVALID_ARG, "model: must not be empty");
-  return m_fields_put_string(f, "model", model);
+  M_FIELDS(req);
+  return m_fields_put_model(f, model);
 }
 
 int mistral_fim_request_set_prompt(mistral_fim_request *req, const char *prompt) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_string(f, "prompt", prompt);
 }
 
 int mistral_fim_request_set_suffix(mistral_fim_request *req, const char *suffix) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_string(f, "suffix", suffix);
 }
 
 int mistral_fim_request_set_temperature(mistral_fim_request *req, double t) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_number(f, "temperature", t, 0.0, 0, 1.5);
 }
 
 int mistral_fim_request_set_top_p(mistral_fim_request *req, double top_p) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_number(f, "top_p", top_p, 0.0, 1, 1.0);
 }
 
 int mistral_fim_request_set_max_tokens(mistral_fim_request *req, int64_t n) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_int(f, "max_tokens", n, 0);
 }
 
 int mistral_fim_request_set_min_tokens(mistral_fim_request *req, int64_t n) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_int(f, "min_tokens", n, 0);
 }
 
 int mistral_fim_request_set_stop(mistral_fim_request *req, const char *stop) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_string(f, "stop", stop);
 }
 
 int mistral_fim_request_set_stop_list(mistral_fim_request *req, const char *const *stops,
                                       size_t count) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_string_list(f, "stop", stops, count);
 }
 
 int mistral_fim_request_set_random_seed(mistral_fim_request *req, int64_t seed) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_int(f, "random_seed", seed, 0);
 }
 
 int mistral_fim_request_set_metadata_json(mistral_fim_request *req, const char *json) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_json_text(f, "metadata", json, JSON_OBJECT);
 }
 
 int mistral_fim_request_set_prompt_cache_key(mistral_fim_request *req, const char *key) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_string(f, "prompt_cache_key", key);
 }
 
 int mistral_fim_request_set_null(mistral_fim_request *req, const char *field) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_set_null(f, field, nullable_fields, COUNT(nullable_fields));
 }
 
 int mistral_fim_request_unset(mistral_fim_request *req, const char *field) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_unset(f, field, nullable_fields, COUNT(nullable_fields),
                         other_optional_fields, COUNT(other_optional_fields));
 }
 
 int mistral_fim_request_set_call_options(mistral_fim_request *req,
                                          const mistral_call_options *opts) {
-  FIELDS(req);
+  M_FIELDS(req);
   f->options = opts ? *opts : M_CALL_OPTIONS_UNSET;
   return MISTRAL_OK;
 }

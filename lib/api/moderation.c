@@ -66,14 +66,9 @@ void mistral_classifier_request_free(mistral_classifier_request *req) {
   free(req);
 }
 
-#define FIELDS(req)                         \
-  if (!(req)) return MISTRAL_E_INVALID_ARG; \
-  m_fields *f = &(req)->f
-
 int mistral_classifier_request_set_model(mistral_classifier_request *req, const char *model) {
-  FIELDS(req);
-  if (model && !*model) return m_fields_fail(f, MISTRAL_E_INVALID_ARG, "model: must not be empty");
-  return m_fields_put_string(f, "model", model);
+  M_FIELDS(req);
+  return m_fields_put_model(f, model);
 }
 
 /* Replaces the input with value (stolen). */
@@ -84,7 +79,7 @@ static void set_input(mistral_classifier_request *req, input_kind kind, json_t *
 }
 
 int mistral_classifier_request_set_input(mistral_classifier_request *req, const char *text) {
-  FIELDS(req);
+  M_FIELDS(req);
   int code = MISTRAL_OK;
   char msg[M_MSG_MAX];
   json_t *s = m_json_str(text, "input", &code, msg);
@@ -95,7 +90,7 @@ int mistral_classifier_request_set_input(mistral_classifier_request *req, const 
 
 int mistral_classifier_request_set_inputs(mistral_classifier_request *req,
                                           const char *const *texts, size_t count) {
-  FIELDS(req);
+  M_FIELDS(req);
   if (count == 0) return m_fields_fail(f, MISTRAL_E_INVALID_ARG, "input: the list is empty");
   if (!texts) return m_fields_fail(f, MISTRAL_E_INVALID_ARG, "input: list is NULL");
   json_t *arr = json_array();
@@ -141,7 +136,7 @@ static int ensure_list(mistral_classifier_request *req, bool conversations) {
 }
 
 int mistral_classifier_request_add_input(mistral_classifier_request *req, const char *text) {
-  FIELDS(req);
+  M_FIELDS(req);
   int code = MISTRAL_OK;
   char msg[M_MSG_MAX];
   json_t *s = m_json_str(text, "input", &code, msg);
@@ -243,7 +238,7 @@ static int put_conversation(mistral_classifier_request *req, json_t *conv, bool 
 
 int mistral_classifier_request_set_conversation(mistral_classifier_request *req,
                                                 const mistral_chat_request *chat) {
-  FIELDS(req);
+  M_FIELDS(req);
   int code = MISTRAL_OK;
   json_t *conv = conversation_from_chat(f, chat, &code);
   return conv ? put_conversation(req, conv, false) : code;
@@ -251,7 +246,7 @@ int mistral_classifier_request_set_conversation(mistral_classifier_request *req,
 
 int mistral_classifier_request_add_conversation(mistral_classifier_request *req,
                                                 const mistral_chat_request *chat) {
-  FIELDS(req);
+  M_FIELDS(req);
   int code = MISTRAL_OK;
   json_t *conv = conversation_from_chat(f, chat, &code);
   return conv ? put_conversation(req, conv, true) : code;
@@ -259,7 +254,7 @@ int mistral_classifier_request_add_conversation(mistral_classifier_request *req,
 
 int mistral_classifier_request_set_conversation_json(mistral_classifier_request *req,
                                                      const char *messages_json) {
-  FIELDS(req);
+  M_FIELDS(req);
   int code = MISTRAL_OK;
   json_t *conv = conversation_from_json(f, messages_json, &code);
   return conv ? put_conversation(req, conv, false) : code;
@@ -267,7 +262,7 @@ int mistral_classifier_request_set_conversation_json(mistral_classifier_request 
 
 int mistral_classifier_request_add_conversation_json(mistral_classifier_request *req,
                                                      const char *messages_json) {
-  FIELDS(req);
+  M_FIELDS(req);
   int code = MISTRAL_OK;
   json_t *conv = conversation_from_json(f, messages_json, &code);
   return conv ? put_conversation(req, conv, true) : code;
@@ -290,17 +285,17 @@ size_t mistral_classifier_request_input_count(const mistral_classifier_request *
 
 int mistral_classifier_request_set_metadata_json(mistral_classifier_request *req,
                                                  const char *json_object) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_json_text(f, "metadata", json_object, JSON_OBJECT);
 }
 
 int mistral_classifier_request_set_null(mistral_classifier_request *req, const char *field) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_set_null(f, field, nullable_fields, COUNT(nullable_fields));
 }
 
 int mistral_classifier_request_unset(mistral_classifier_request *req, const char *field) {
-  FIELDS(req);
+  M_FIELDS(req);
   int rc = m_fields_unset(f, field, nullable_fields, COUNT(nullable_fields),
                           other_optional_fields, COUNT(other_optional_fields));
   if (rc == MISTRAL_OK && strcmp(field, "input") == 0) set_input(req, INPUT_NONE, NULL);
@@ -309,7 +304,7 @@ int mistral_classifier_request_unset(mistral_classifier_request *req, const char
 
 int mistral_classifier_request_set_call_options(mistral_classifier_request *req,
                                                 const mistral_call_options *opts) {
-  FIELDS(req);
+  M_FIELDS(req);
   f->options = opts ? *opts : M_CALL_OPTIONS_UNSET;
   return MISTRAL_OK;
 }

@@ -54,14 +54,9 @@ void mistral_ocr_request_free(mistral_ocr_request *req) {
   free(req);
 }
 
-#define FIELDS(req)                         \
-  if (!(req)) return MISTRAL_E_INVALID_ARG; \
-  m_fields *f = &(req)->f
-
 int mistral_ocr_request_set_model(mistral_ocr_request *req, const char *model) {
-  FIELDS(req);
-  if (model && !*model) return m_fields_fail(f, MISTRAL_E_INVALID_ARG, "model: must not be empty");
-  return m_fields_put_string(f, "model", model);
+  M_FIELDS(req);
+  return m_fields_put_model(f, model);
 }
 
 /* ---- the document ---- */
@@ -78,7 +73,7 @@ static json_t *doc_str(m_fields *f, const char *text, const char *field, int *rc
 
 int mistral_ocr_request_set_document_url(mistral_ocr_request *req, const char *url,
                                          const char *name) {
-  FIELDS(req);
+  M_FIELDS(req);
   int rc = MISTRAL_OK;
   json_t *u = doc_str(f, url, "document.document_url", &rc);
   if (!u) return rc;
@@ -98,7 +93,7 @@ int mistral_ocr_request_set_document_url(mistral_ocr_request *req, const char *u
 }
 
 int mistral_ocr_request_set_image_url(mistral_ocr_request *req, const char *url) {
-  FIELDS(req);
+  M_FIELDS(req);
   int rc = MISTRAL_OK;
   json_t *u = doc_str(f, url, "document.image_url", &rc);
   if (!u) return rc;
@@ -107,7 +102,7 @@ int mistral_ocr_request_set_image_url(mistral_ocr_request *req, const char *url)
 }
 
 int mistral_ocr_request_set_file_id(mistral_ocr_request *req, const char *file_id) {
-  FIELDS(req);
+  M_FIELDS(req);
   int rc = MISTRAL_OK;
   json_t *id = doc_str(f, file_id, "document.file_id", &rc);
   if (!id) return rc;
@@ -119,7 +114,7 @@ int mistral_ocr_request_set_file_id(mistral_ocr_request *req, const char *file_i
 }
 
 int mistral_ocr_request_set_document_file(mistral_ocr_request *req, const char *path) {
-  FIELDS(req);
+  M_FIELDS(req);
   char msg[M_MSG_MAX];
   char *uri = NULL, *name = NULL;
   m_ocr_file_kind kind = M_OCR_FILE_DOCUMENT;
@@ -136,7 +131,7 @@ int mistral_ocr_request_set_document_file(mistral_ocr_request *req, const char *
 
 int mistral_ocr_request_set_pages(mistral_ocr_request *req, const int64_t *pages,
                                   size_t count) {
-  FIELDS(req);
+  M_FIELDS(req);
   if (count == 0)
     return m_fields_fail(f, MISTRAL_E_INVALID_ARG,
                          "pages: the list is empty (unset the field to process every page)");
@@ -155,7 +150,7 @@ int mistral_ocr_request_set_pages(mistral_ocr_request *req, const int64_t *pages
 }
 
 int mistral_ocr_request_set_pages_text(mistral_ocr_request *req, const char *pages) {
-  FIELDS(req);
+  M_FIELDS(req);
   if (!pages) return m_fields_fail(f, MISTRAL_E_INVALID_ARG, "pages: must not be NULL");
   bool digit = false;
   for (const char *p = pages; *p; p++) {
@@ -174,24 +169,24 @@ int mistral_ocr_request_set_pages_text(mistral_ocr_request *req, const char *pag
 }
 
 int mistral_ocr_request_set_include_image_base64(mistral_ocr_request *req, bool include) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_new(f, "include_image_base64", json_boolean(include));
 }
 
 int mistral_ocr_request_set_image_limit(mistral_ocr_request *req, int64_t limit) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_int(f, "image_limit", limit, 0);
 }
 
 int mistral_ocr_request_set_image_min_size(mistral_ocr_request *req, int64_t min_size) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_int(f, "image_min_size", min_size, 0);
 }
 
 int mistral_ocr_request_set_table_format(mistral_ocr_request *req,
                                          mistral_ocr_table_format format) {
   static const char *const names[] = {"markdown", "html"};
-  FIELDS(req);
+  M_FIELDS(req);
   if ((unsigned)format >= COUNT(names))
     return m_fields_fail(f, MISTRAL_E_INVALID_ARG, "table_format: unknown value");
   return m_fields_put_new(f, "table_format", json_string(names[format]));
@@ -240,7 +235,7 @@ static int put_annotation_format(m_fields *f, const char *key, const char *name,
 int mistral_ocr_request_set_bbox_annotation_format(mistral_ocr_request *req, const char *name,
                                                    const char *description,
                                                    const char *schema_json, bool strict) {
-  FIELDS(req);
+  M_FIELDS(req);
   return put_annotation_format(f, "bbox_annotation_format", name, description, schema_json,
                                strict);
 }
@@ -249,36 +244,36 @@ int mistral_ocr_request_set_document_annotation_format(mistral_ocr_request *req,
                                                        const char *name,
                                                        const char *description,
                                                        const char *schema_json, bool strict) {
-  FIELDS(req);
+  M_FIELDS(req);
   return put_annotation_format(f, "document_annotation_format", name, description,
                                schema_json, strict);
 }
 
 int mistral_ocr_request_set_document_annotation_prompt(mistral_ocr_request *req,
                                                        const char *prompt) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_string(f, "document_annotation_prompt", prompt);
 }
 
 int mistral_ocr_request_set_extract_header(mistral_ocr_request *req, bool extract) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_new(f, "extract_header", json_boolean(extract));
 }
 
 int mistral_ocr_request_set_extract_footer(mistral_ocr_request *req, bool extract) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_new(f, "extract_footer", json_boolean(extract));
 }
 
 int mistral_ocr_request_set_include_blocks(mistral_ocr_request *req, bool include) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_put_new(f, "include_blocks", json_boolean(include));
 }
 
 int mistral_ocr_request_set_confidence_scores_granularity(mistral_ocr_request *req,
                                                           mistral_ocr_confidence granularity) {
   static const char *const names[] = {"page", "word", "block"};
-  FIELDS(req);
+  M_FIELDS(req);
   if ((unsigned)granularity >= COUNT(names))
     return m_fields_fail(f, MISTRAL_E_INVALID_ARG,
                          "confidence_scores_granularity: unknown value");
@@ -286,19 +281,19 @@ int mistral_ocr_request_set_confidence_scores_granularity(mistral_ocr_request *r
 }
 
 int mistral_ocr_request_set_null(mistral_ocr_request *req, const char *field) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_set_null(f, field, nullable_fields, COUNT(nullable_fields));
 }
 
 int mistral_ocr_request_unset(mistral_ocr_request *req, const char *field) {
-  FIELDS(req);
+  M_FIELDS(req);
   return m_fields_unset(f, field, nullable_fields, COUNT(nullable_fields),
                         other_optional_fields, COUNT(other_optional_fields));
 }
 
 int mistral_ocr_request_set_call_options(mistral_ocr_request *req,
                                          const mistral_call_options *opts) {
-  FIELDS(req);
+  M_FIELDS(req);
   f->options = opts ? *opts : M_CALL_OPTIONS_UNSET;
   return MISTRAL_OK;
 }
