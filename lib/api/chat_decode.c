@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "api/chat_decode.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -255,14 +256,9 @@ int m_chat_response_decode(mistral_chat_response **out, const mistral_allocator 
   if (len == 0) return bad(err, "empty body");
   /* The tree lives in the response's arena: its strings become the
    * response's strings without a copy. */
-  m_arena arena;
-  m_arena_init(&arena, alloc);
-  m_chat_response_box *box = m_arena_calloc(&arena, 1, sizeof *box);
-  if (!box) {
-    m_arena_release(&arena);
-    return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
-  }
-  box->arena = arena;
+  m_chat_response_box *box =
+      m_arena_box_new(alloc, sizeof *box, offsetof(m_chat_response_box, arena));
+  if (!box) return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
   const m_jv *root;
   m_jv_error je;
   int rc = m_jv_parse(&root, &box->arena, body, len, &je);
@@ -289,9 +285,7 @@ int m_chat_response_decode(mistral_chat_response **out, const mistral_allocator 
     }
   }
   if (rc != MISTRAL_OK) {
-    /* The box lives in its own arena: release through a copy. */
-    m_arena doomed = box->arena;
-    m_arena_release(&doomed);
+    m_arena_box_free(box, offsetof(m_chat_response_box, arena));
     return rc;
   }
   *out = &box->pub;
@@ -300,9 +294,7 @@ int m_chat_response_decode(mistral_chat_response **out, const mistral_allocator 
 
 void mistral_chat_response_free(mistral_chat_response *resp) {
   if (!resp) return;
-  m_chat_response_box *box = (m_chat_response_box *)resp;
-  m_arena doomed = box->arena;
-  m_arena_release(&doomed);
+  m_arena_box_free(resp, offsetof(m_chat_response_box, arena));
 }
 
 const char *mistral_chat_response_text(const mistral_chat_response *resp) {

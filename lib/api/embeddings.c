@@ -3,6 +3,7 @@
  * into the incremental decoder as libcurl hands them over (the transport's
  * body sink), so the JSON body is never held whole. Also the response's
  * life (box, accessors) and the public face of the decoder. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,14 +19,9 @@ static const char emb_path[] = "/v1/embeddings";
 /* ---- responses ---- */
 
 m_emb_response_box *m_emb_box_new(const mistral_allocator *alloc) {
-  m_arena arena;
-  m_arena_init(&arena, alloc);
-  m_emb_response_box *box = m_arena_calloc(&arena, 1, sizeof *box);
-  if (!box) {
-    m_arena_release(&arena);
-    return NULL;
-  }
-  box->arena = arena;
+  m_emb_response_box *box =
+      m_arena_box_new(alloc, sizeof *box, offsetof(m_emb_response_box, arena));
+  if (!box) return NULL;
   box->usage.json = "{}";
   box->pub.usage = &box->usage;
   return box;

@@ -4,6 +4,7 @@
 #include "mistral/models.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,9 +69,7 @@ static int call_decode(void **out, m_models_kind kind, mistral_client *client,
     } else if (out) {
       *out = decoded;
     } else {
-      m_models_box *box = decoded;
-      m_arena doomed = box->arena;
-      m_arena_release(&doomed);
+      m_arena_box_free(decoded, offsetof(m_models_box, arena));
     }
   }
   m_http_response_free(&resp);
@@ -226,9 +225,7 @@ bool mistral_model_card_has_capability(const mistral_model_card *card, const cha
 
 static void box_free(void *pub) {
   if (!pub) return;
-  m_models_box *box = pub;
-  m_arena doomed = box->arena;
-  m_arena_release(&doomed);
+  m_arena_box_free(pub, offsetof(m_models_box, arena));
 }
 
 void mistral_model_list_free(mistral_model_list *list) { box_free(list); }

@@ -333,14 +333,8 @@ int m_models_decode(void **out, m_models_kind kind, const mistral_allocator *all
   *out = NULL;
   if (len == 0 || !body)
     return m_err_set(err, MISTRAL_E_BAD_RESPONSE, "malformed models response: empty body");
-  m_arena arena;
-  m_arena_init(&arena, alloc);
-  m_models_box *box = m_arena_calloc(&arena, 1, sizeof *box);
-  if (!box) {
-    m_arena_release(&arena);
-    return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
-  }
-  box->arena = arena;
+  m_models_box *box = m_arena_box_new(alloc, sizeof *box, offsetof(m_models_box, arena));
+  if (!box) return m_err_set(err, MISTRAL_E_NOMEM, "out of memory");
   dec d = {&box->arena, err, ""};
   const m_jv *root;
   m_jv_error je;
@@ -366,9 +360,7 @@ int m_models_decode(void **out, m_models_kind kind, const mistral_allocator *all
   if (rc == MISTRAL_E_NOMEM)
     m_err_set(err, MISTRAL_E_NOMEM, "out of memory while decoding the response");
   if (rc != MISTRAL_OK) {
-    /* The box lives in its own arena: release through a copy. */
-    m_arena doomed = box->arena;
-    m_arena_release(&doomed);
+    m_arena_box_free(box, offsetof(m_models_box, arena));
     return rc;
   }
   *out = box;

@@ -3,6 +3,7 @@
  * structs (see moderation_internal.h). Structure is checked (objects,
  * arrays, flag and score types); absent members take their documented
  * defaults; unknown members are ignored (and kept in the raw JSON). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,14 +204,8 @@ int m_moderation_response_decode(mistral_moderation_response **out,
                                  const mistral_allocator *alloc, const char *body, size_t len,
                                  const m_http_response *http, mistral_error *err) {
   *out = NULL;
-  m_arena arena;
-  m_arena_init(&arena, alloc);
-  m_moderation_box *box = m_arena_calloc(&arena, 1, sizeof *box);
-  if (!box) {
-    m_arena_release(&arena);
-    return oom(err);
-  }
-  box->arena = arena;
+  m_moderation_box *box = m_arena_box_new(alloc, sizeof *box, offsetof(m_moderation_box, arena));
+  if (!box) return oom(err);
   mistral_moderation_response *r = &box->pub;
   const m_jv *root = NULL;
   int rc = parse_body(&root, &box->arena, body, len, "moderation", err);
@@ -219,9 +214,7 @@ int m_moderation_response_decode(mistral_moderation_response **out,
     rc = finish(&box->arena, &r->raw_json, &r->raw_json_len, &r->request_id, body, len, http,
                 err);
   if (rc != MISTRAL_OK) {
-    /* The box lives in its own arena: release through a copy. */
-    m_arena doomed = box->arena;
-    m_arena_release(&doomed);
+    m_arena_box_free(box, offsetof(m_moderation_box, arena));
     return rc;
   }
   *out = r;
@@ -230,9 +223,7 @@ int m_moderation_response_decode(mistral_moderation_response **out,
 
 void mistral_moderation_response_free(mistral_moderation_response *resp) {
   if (!resp) return;
-  m_moderation_box *box = (m_moderation_box *)resp;
-  m_arena doomed = box->arena;
-  m_arena_release(&doomed);
+  m_arena_box_free(resp, offsetof(m_moderation_box, arena));
 }
 
 const mistral_moderation_category *mistral_moderation_result_category(
@@ -326,14 +317,9 @@ int m_classification_response_decode(mistral_classification_response **out,
                                      size_t len, const m_http_response *http,
                                      mistral_error *err) {
   *out = NULL;
-  m_arena arena;
-  m_arena_init(&arena, alloc);
-  m_classification_box *box = m_arena_calloc(&arena, 1, sizeof *box);
-  if (!box) {
-    m_arena_release(&arena);
-    return oom(err);
-  }
-  box->arena = arena;
+  m_classification_box *box =
+      m_arena_box_new(alloc, sizeof *box, offsetof(m_classification_box, arena));
+  if (!box) return oom(err);
   mistral_classification_response *r = &box->pub;
   const m_jv *root = NULL;
   int rc = parse_body(&root, &box->arena, body, len, "classification", err);
@@ -342,8 +328,7 @@ int m_classification_response_decode(mistral_classification_response **out,
     rc = finish(&box->arena, &r->raw_json, &r->raw_json_len, &r->request_id, body, len, http,
                 err);
   if (rc != MISTRAL_OK) {
-    m_arena doomed = box->arena;
-    m_arena_release(&doomed);
+    m_arena_box_free(box, offsetof(m_classification_box, arena));
     return rc;
   }
   *out = r;
@@ -352,9 +337,7 @@ int m_classification_response_decode(mistral_classification_response **out,
 
 void mistral_classification_response_free(mistral_classification_response *resp) {
   if (!resp) return;
-  m_classification_box *box = (m_classification_box *)resp;
-  m_arena doomed = box->arena;
-  m_arena_release(&doomed);
+  m_arena_box_free(resp, offsetof(m_classification_box, arena));
 }
 
 const mistral_classification_target *mistral_classification_result_target(

@@ -5,6 +5,7 @@
  * documented defaults; unknown members are ignored (and kept in the raw
  * JSON). */
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,14 +219,8 @@ int m_ocr_response_decode(mistral_ocr_response **out, const mistral_allocator *a
   *out = NULL;
   if (len == 0)
     return m_err_set(err, MISTRAL_E_BAD_RESPONSE, "malformed OCR response: empty body");
-  m_arena arena;
-  m_arena_init(&arena, alloc);
-  m_ocr_box *box = m_arena_calloc(&arena, 1, sizeof *box);
-  if (!box) {
-    m_arena_release(&arena);
-    return oom(err);
-  }
-  box->arena = arena;
+  m_ocr_box *box = m_arena_box_new(alloc, sizeof *box, offsetof(m_ocr_box, arena));
+  if (!box) return oom(err);
   m_arena *ar = &box->arena;
   mistral_ocr_response *r = &box->pub;
   const m_jv *root = NULL;
@@ -251,9 +246,7 @@ int m_ocr_response_decode(mistral_ocr_response **out, const mistral_allocator *a
       rc = oom(err);
   }
   if (rc != MISTRAL_OK) {
-    /* The box lives in its own arena: release through a copy. */
-    m_arena doomed = box->arena;
-    m_arena_release(&doomed);
+    m_arena_box_free(box, offsetof(m_ocr_box, arena));
     return rc;
   }
   *out = r;
@@ -262,9 +255,7 @@ int m_ocr_response_decode(mistral_ocr_response **out, const mistral_allocator *a
 
 void mistral_ocr_response_free(mistral_ocr_response *resp) {
   if (!resp) return;
-  m_ocr_box *box = (m_ocr_box *)resp;
-  m_arena doomed = box->arena;
-  m_arena_release(&doomed);
+  m_arena_box_free(resp, offsetof(m_ocr_box, arena));
 }
 
 /* ---- image data ---- */

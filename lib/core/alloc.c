@@ -155,3 +155,22 @@ void m_arena_reset(m_arena *ar) {
   ar->head = keep;
   ar->failed = 0;
 }
+
+void *m_arena_box_new(const mistral_allocator *alloc, size_t size, size_t arena_offset) {
+  m_arena arena;
+  m_arena_init(&arena, alloc);
+  char *box = m_arena_calloc(&arena, 1, size);
+  if (!box) {
+    m_arena_release(&arena);
+    return NULL;
+  }
+  memcpy(box + arena_offset, &arena, sizeof arena);
+  return box;
+}
+
+void m_arena_box_free(void *box, size_t arena_offset) {
+  if (!box) return;
+  m_arena doomed;
+  memcpy(&doomed, (char *)box + arena_offset, sizeof doomed);
+  m_arena_release(&doomed);
+}

@@ -25,7 +25,7 @@ void m_secure_zero(void *p, size_t n);
 typedef struct m_arena_block m_arena_block;
 
 /* An arena: allocations are never freed one by one, only all at once. The
- * struct itself may live inside its first block (see m_arena_new). */
+ * struct itself may live inside its first block (see m_arena_box_new). */
 typedef struct m_arena {
   mistral_allocator alloc;
   m_arena_block *head;
@@ -44,5 +44,14 @@ void m_arena_release(m_arena *ar);
 /* Forgets every allocation but keeps one standard block for reuse, so a
  * decoder that resets per item allocates nothing in steady state. */
 void m_arena_reset(m_arena *ar);
+
+/* A zeroed struct of `size` bytes that lives in an arena of its own, kept
+ * inside it at arena_offset (offsetof(type, arena)): a response and the
+ * strings it points to, freed together by m_arena_box_free(). NULL when
+ * out of memory. */
+void *m_arena_box_new(const mistral_allocator *alloc, size_t size, size_t arena_offset);
+/* Releases a box's arena, and with it the box (through a copy of the arena,
+ * since the arena lives in what it frees). NULL is a no-op. */
+void m_arena_box_free(void *box, size_t arena_offset);
 
 #endif
