@@ -20,32 +20,32 @@ static const char *sniff_image(const unsigned char *p, size_t n) {
   return NULL;
 }
 
-/* Reads the whole file; *len receives its size. */
-static int read_file(const char *path, unsigned char **data, size_t *len, char *msg) {
+int m_read_file(const char *path, const char *what, long max, unsigned char **data,
+                size_t *len, char *msg) {
   FILE *f = fopen(path, "rb");
   if (!f) {
-    snprintf(msg, M_MSG_MAX, "image file %s: %s", path, strerror(errno));
+    snprintf(msg, M_MSG_MAX, "%s %s: %s", what, path, strerror(errno));
     return MISTRAL_E_INVALID_ARG;
   }
   int rc = MISTRAL_E_INVALID_ARG;
   long size = -1;
   if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
   if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
-    snprintf(msg, M_MSG_MAX, "image file %s: cannot determine its size", path);
+    snprintf(msg, M_MSG_MAX, "%s %s: cannot determine its size", what, path);
     goto out;
   }
-  if (size > M_IMAGE_FILE_MAX) {
-    snprintf(msg, M_MSG_MAX, "image file %s: larger than %ld bytes", path, M_IMAGE_FILE_MAX);
+  if (size > max) {
+    snprintf(msg, M_MSG_MAX, "%s %s: larger than %ld bytes", what, path, max);
     goto out;
   }
   *data = malloc((size_t)size + 1);
   if (!*data) {
-    snprintf(msg, M_MSG_MAX, "image file %s: out of memory", path);
+    snprintf(msg, M_MSG_MAX, "%s %s: out of memory", what, path);
     rc = MISTRAL_E_NOMEM;
     goto out;
   }
   if (fread(*data, 1, (size_t)size, f) != (size_t)size) {
-    snprintf(msg, M_MSG_MAX, "image file %s: read error", path);
+    snprintf(msg, M_MSG_MAX, "%s %s: read error", what, path);
     free(*data);
     *data = NULL;
     goto out;
@@ -65,7 +65,7 @@ int m_data_uri_from_image_file(char **out, const char *path, char *msg) {
   }
   unsigned char *data = NULL;
   size_t len = 0;
-  int rc = read_file(path, &data, &len, msg);
+  int rc = m_read_file(path, "image file", M_IMAGE_FILE_MAX, &data, &len, msg);
   if (rc != MISTRAL_OK) return rc;
   const char *mime = sniff_image(data, len);
   if (!mime) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/data_uri.h"
 #include "api/ocr_internal.h"
 #include "json/json_util.h"
 
@@ -68,43 +69,6 @@ static int sniff(const unsigned char *p, size_t n, const char *path, file_type *
   return 0;
 }
 
-static int read_file(const char *path, unsigned char **data, size_t *len, char *msg) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(msg, M_MSG_MAX, "document file %s: %s", path, strerror(errno));
-    return MISTRAL_E_INVALID_ARG;
-  }
-  int rc = MISTRAL_E_INVALID_ARG;
-  long size = -1;
-  if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-  if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
-    snprintf(msg, M_MSG_MAX, "document file %s: cannot determine its size", path);
-    goto out;
-  }
-  if (size > MISTRAL_OCR_FILE_MAX) {
-    snprintf(msg, M_MSG_MAX, "document file %s: larger than %ld bytes", path,
-             MISTRAL_OCR_FILE_MAX);
-    goto out;
-  }
-  *data = malloc((size_t)size + 1);
-  if (!*data) {
-    snprintf(msg, M_MSG_MAX, "document file %s: out of memory", path);
-    rc = MISTRAL_E_NOMEM;
-    goto out;
-  }
-  if (fread(*data, 1, (size_t)size, f) != (size_t)size) {
-    snprintf(msg, M_MSG_MAX, "document file %s: read error", path);
-    free(*data);
-    *data = NULL;
-    goto out;
-  }
-  *len = (size_t)size;
-  rc = MISTRAL_OK;
-out:
-  fclose(f);
-  return rc;
-}
-
 static char *base_name(const char *path) {
   const char *slash = strrchr(path, '/');
   const char *b = slash ? slash + 1 : path;
@@ -124,7 +88,7 @@ int m_ocr_file_data_uri(char **uri_out, char **name, m_ocr_file_kind *kind, cons
   }
   unsigned char *data = NULL;
   size_t len = 0;
-  int rc = read_file(path, &data, &len, msg);
+  int rc = m_read_file(path, "document file", MISTRAL_OCR_FILE_MAX, &data, &len, msg);
   if (rc != MISTRAL_OK) return rc;
   file_type t;
   if (!sniff(data, len, path, &t)) {
