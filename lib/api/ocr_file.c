@@ -2,7 +2,6 @@
 /* A local document or image as a base64 data: URI for the OCR endpoint
  * (uploading files is another API; the OCR endpoint takes data: URIs in
  * document_url and image_url). */
-#include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
