@@ -33,6 +33,7 @@
 #include "api/chat_decode.h"
 #include "api/embeddings_internal.h"
 #include "api/embeddings_number.h"
+#include "core/utf8.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "json/jv.h"
@@ -512,29 +513,6 @@ static void start_string(mistral_embeddings_decoder *d, unsigned purpose, int is
   d->state = ST_STRING;
 }
 
-static size_t utf8_put(char *w, unsigned cp) {
-  if (cp < 0x80) {
-    w[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    w[0] = (char)(0xC0 | cp >> 6);
-    w[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    w[0] = (char)(0xE0 | cp >> 12);
-    w[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-    w[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  w[0] = (char)(0xF0 | cp >> 18);
-  w[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-  w[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-  w[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
 /* One byte of an escape sequence (d->esc > 0). */
 static int escape_byte(mistral_embeddings_decoder *d, const char *p) {
   unsigned char c = (unsigned char)*p;
@@ -572,7 +550,7 @@ static int escape_byte(mistral_embeddings_decoder *d, const char *p) {
   }
   if (cu == 0) return bad_at(d, p, "\\u0000 in a string");
   char buf[4];
-  return emit(d, buf, utf8_put(buf, cu));
+  return emit(d, buf, m_utf8_put(buf, cu));
 }
 
 /* Reads string bytes from p; returns where it stopped (after the closing

@@ -20,4 +20,30 @@ size_t m_utf8_complete_prefix(const char *s, size_t n);
  * message citing a server's body) is always valid UTF-8. */
 void m_utf8_sanitize(char *s, size_t n);
 
+/* Writes code point cp (at most U+10FFFF, not a surrogate) as UTF-8 at w
+ * (room for 4 bytes); returns the bytes written. Inline: the JSON
+ * decoders call it for every \u escape. */
+static inline size_t m_utf8_put(char *w, unsigned cp) {
+  if (cp < 0x80) {
+    w[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    w[0] = (char)(0xC0 | cp >> 6);
+    w[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    w[0] = (char)(0xE0 | cp >> 12);
+    w[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+    w[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  w[0] = (char)(0xF0 | cp >> 18);
+  w[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+  w[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+  w[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
 #endif

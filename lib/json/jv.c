@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "mistral/common.h"
 
 typedef const unsigned char *ptr;
@@ -155,29 +156,6 @@ static int hex4(ptr p, ptr end, unsigned *out) {
   return 0;
 }
 
-static size_t utf8_put(char *w, unsigned cp) {
-  if (cp < 0x80) {
-    w[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    w[0] = (char)(0xC0 | cp >> 6);
-    w[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    w[0] = (char)(0xE0 | cp >> 12);
-    w[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-    w[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  w[0] = (char)(0xF0 | cp >> 18);
-  w[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-  w[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-  w[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
 static size_t bad_escape(parser *P, ptr tok, ptr at, const char *msg) {
   fail_in(P, tok, at, msg);
   return (size_t)-1;
@@ -222,7 +200,7 @@ static size_t unescape(parser *P, ptr q, ptr close, char *w) {
       }
       if (cp == 0 && !(P->flags & M_JV_ALLOW_NUL))
         return bad_escape(P, tok, bs, "\\u0000 in a string");
-      w += utf8_put(w, cp);
+      w += m_utf8_put(w, cp);
       break;
     default: return bad_escape(P, tok, bs, "invalid escape in string");
     }
