@@ -33,9 +33,9 @@
 #include "api/chat_decode.h"
 #include "api/embeddings_internal.h"
 #include "api/embeddings_number.h"
-#include "core/utf8.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/utf8.h"
 #include "json/jv.h"
 
 #define MAX_DEPTH M_JV_MAX_DEPTH
