@@ -59,8 +59,27 @@ int mt_jansson_failed(void);
 /* Back to malloc/free. */
 void mt_jansson_restore(void);
 /* While paused (on != 0), jansson allocations are neither counted nor
- * failed. The request tests pause around JSON-text setters: see the note
- * on m_json_parse_text() in their out-of-memory tests. */
+ * failed. The request tests pause around JSON-text setters (MT_PAUSED):
+ * jansson 2.14 reports most allocation failures inside json_loads() as
+ * syntax errors, which the library can only pass on as
+ * MISTRAL_E_INVALID_ARG, so that path cannot be walked. */
 void mt_jansson_pause(int on);
+
+/* For the out-of-memory walks of the request tests (a `long n`, the
+ * failing allocation's number, in scope): MT_STEP fails the test unless
+ * call gives MISTRAL_OK or MISTRAL_E_NOMEM; MT_PAUSED runs MT_STEP with
+ * jansson's allocations paused. */
+#define MT_STEP(call)                                                        \
+  do {                                                                       \
+    int rc_ = (call);                                                        \
+    if (rc_ != MISTRAL_OK && rc_ != MISTRAL_E_NOMEM)                         \
+      fail_msg("n=%ld: %s gave %d", n, #call, rc_);                          \
+  } while (0)
+#define MT_PAUSED(call)       \
+  do {                        \
+    mt_jansson_pause(1);      \
+    MT_STEP(call);            \
+    mt_jansson_pause(0);      \
+  } while (0)
 
 #endif
