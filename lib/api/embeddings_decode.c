@@ -5,7 +5,8 @@
  * JSON (the rules of json/jv.h: UTF-8, escapes and surrogates, \u0000
  * refused, number grammar, nesting at most M_JV_MAX_DEPTH; one difference:
  * the numbers of skipped members are checked for grammar only, so 1e400
- * passes there) and recognises the shape
+ * passes there; in id, object, model and usage jv refuses it at the end)
+ * and recognises the shape
  *   {"id":..., "object":..., "model":..., "usage":{...},
  *    "data":[{"object":"embedding", "embedding":[numbers] or "base64",
  *             "index":N}, ...]}
@@ -61,6 +62,7 @@ enum role { R_SKIP, R_ROOT, R_DATA, R_ITEM, R_EMB };
 enum member { M_OTHER, M_ID, M_OBJECT, M_MODEL, M_USAGE, M_DATA, M_EMBEDDING, M_INDEX };
 
 enum { CAP_ID, CAP_OBJECT, CAP_MODEL, CAP_USAGE, CAP_COUNT };
+static const char *const cap_names[CAP_COUNT] = {"id", "object", "model", "usage"};
 
 /* What a string's decoded bytes are for. */
 enum purpose { P_SKIP, P_KEY, P_B64 };
@@ -398,10 +400,9 @@ static int capture_append(mistral_embeddings_decoder *d, const char *from, const
   m_buf *b = &d->capbuf[d->cap];
   size_t n = (size_t)(to - from);
   if (n > CAPTURE_MAX - b->len) {
-    static const char *const names[] = {"id", "object", "model", "usage"};
     return failf(d, MISTRAL_E_BAD_RESPONSE,
-                 "malformed embeddings response: \"%s\" is longer than %d bytes", names[d->cap],
-                 CAPTURE_MAX);
+                 "malformed embeddings response: \"%s\" is longer than %d bytes",
+                 cap_names[d->cap], CAPTURE_MAX);
   }
   if (m_buf_append(b, from, n) != MISTRAL_OK) return oom(d);
   return MISTRAL_OK;
@@ -965,10 +966,15 @@ int m_emb_decoder_end(mistral_embeddings_response **out, mistral_embeddings_deco
   for (int i = 0; i < CAP_COUNT; i++) {
     if (!d->cap_set[i]) continue;
     const m_jv *v;
-    /* The text was checked while it arrived: only memory can fail. */
-    if (m_jv_parse(&v, ar, d->capbuf[i].data, d->capbuf[i].len, NULL) != MISTRAL_OK) {
+    /* The grammar was checked while the text arrived; jv also refuses a
+     * number beyond double range (1e400), as the other decoders do. */
+    m_jv_error je;
+    int jrc = m_jv_parse(&v, ar, d->capbuf[i].data, d->capbuf[i].len, &je);
+    if (jrc != MISTRAL_OK) {
       m_emb_box_free(box);
-      return oom(d);
+      if (jrc == MISTRAL_E_NOMEM) return oom(d);
+      return failf(d, MISTRAL_E_BAD_RESPONSE, "malformed embeddings response: \"%s\": %s",
+                   cap_names[i], je.msg);
     }
     if (i == CAP_USAGE) {
       if (m_jv_is_object(v) && m_decode_usage(ar, v, &box->usage) != MISTRAL_OK) {

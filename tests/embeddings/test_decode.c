@@ -673,6 +673,16 @@ static void test_numbers_out_of_range(void **state) {
   /* Underflow is fine: zero. */
   check_number("1e-400");
   check_number("-1e-60");
+  /* Beyond double range in a kept member: a malformed body, as the other
+   * decoders say, not out of memory (found by fuzzing). A skipped member's
+   * number is checked for grammar only. */
+  parse_fails("{\"usage\":{\"prompt_tokens\":1.5e3080},\"data\":[{\"embedding\":[1]}]}", F, 1,
+              "\"usage\": number out of range");
+  parse_fails("{\"id\":-1e400,\"data\":[{\"embedding\":[1]}]}", F, 1,
+              "\"id\": number out of range");
+  mistral_embeddings_response *r =
+      parse_ok("{\"other\":1e400,\"data\":[{\"embedding\":[1]}]}", F, 1);
+  mistral_embeddings_response_free(r);
 }
 
 /* ---- shapes and JSON that are refused ---- */
