@@ -152,7 +152,7 @@ static int on_event(const mistral_sse_event *ev, void *ud) {
   if (ev->event && strcmp(ev->event, "error") == 0) {
     /* Raw text in the body; the API's fields too when it is a JSON error. */
     m_arena scratch;
-    m_arena_init(&scratch, &mistral_default_allocator);
+    m_arena_init(&scratch, &d->alloc);
     const m_jv *root;
     if (m_jv_parse(&root, &scratch, ev->data, ev->data_len, NULL) == MISTRAL_OK &&
         m_jv_is_object(root))
