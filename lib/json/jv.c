@@ -6,14 +6,12 @@
  * finished value of its parent. */
 #include "json/jv.h"
 
-#include <errno.h>
 #include <float.h>
-#include <langinfo.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/utf8.h"
+#include "json/strtod.h"
 #include "mistral/common.h"
 
 typedef const unsigned char *ptr;
@@ -258,39 +256,16 @@ static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-/* The slow, always-right conversion: strtod on a NUL-terminated copy, with
- * the locale's decimal point in place of '.' (nl_langinfo, unlike
- * localeconv, writes no shared buffer: safe from any thread in glibc). */
+/* The slow, always-right conversion (json/strtod.h). */
 static ptr real_strtod(parser *P, ptr s, size_t n, m_jv *out) {
-  char local[64], *buf = local;
-  const char *point = nl_langinfo(RADIXCHAR);
-  size_t pl = point && *point ? strlen(point) : 0;
-  if (pl == 0) point = ".", pl = 1;
-  if (n > SIZE_MAX - pl - 1) return oom(P, s);
-  size_t need = n + pl + 1;
-  if (need > sizeof local && !(buf = m_malloc(&P->ar->alloc, need))) return oom(P, s);
-  size_t w = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == '.') {
-      memcpy(buf + w, point, pl);
-      w += pl;
-    } else {
-      buf[w++] = (char)s[i];
-    }
-  }
-  buf[w] = '\0';
-  char *stop;
-  errno = 0;
-  double d = strtod(buf, &stop);
-  int overflow = errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL);
-  int partial = stop != buf + w;
-  if (buf != local) m_free(&P->ar->alloc, buf);
+  switch (m_json_strtod((const char *)s, n, &P->ar->alloc, &out->u.d)) {
+  case M_STRTOD_OK: return s + n;
   /* Known only at the end of the literal: point there, the token at its
    * start. */
-  if (overflow) return fail_in(P, s, s + n - 1, "number out of range");
-  if (partial) return fail(P, s, "invalid number");
-  out->u.d = d;
-  return s + n;
+  case M_STRTOD_RANGE: return fail_in(P, s, s + n - 1, "number out of range");
+  case M_STRTOD_INVALID: return fail(P, s, "invalid number");
+  default: return oom(P, s);
+  }
 }
 
 /* Eight digits at once (the load is little-endian: elsewhere, one by one).
